@@ -1,0 +1,36 @@
+# Two commands set everything up (see README):
+#   make forecast   venv + install + the forecasting pipeline on the bundled data
+#   make test       venv + install + the test suite (what .ci/run calls)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ARGS   ?=
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONUNBUFFERED = 1
+
+.PHONY: install forecast quick test bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+forecast: $(STAMP)
+	$(BIN)/toolkit forecast $(ARGS)
+
+quick: $(STAMP)
+	$(BIN)/toolkit forecast --quick $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_windows.py
+	$(BIN)/python bench/bench_forecast.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

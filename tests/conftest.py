@@ -1,0 +1,45 @@
+"""Shared fixtures. Every test runs offline, with its own cache and report folders."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.data.frame import Provenance, validate_prices
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TOOLKIT_REPORTS_DIR", str(tmp_path / "reports"))
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Any attempt to reach Yahoo Finance fails as it does offline, fast."""
+    from toolkit.data import load, yahoo
+
+    def offline(*args, **kwargs):
+        raise yahoo.NetworkUnavailable("DNSError: Could not resolve host (test)")
+
+    monkeypatch.setattr(load, "fetch_yahoo", offline)
+
+
+def random_walk(n: int, seed: int = 0, start: float = 100.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return start * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+
+
+def price_table(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    dates = pd.bdate_range("2015-01-01", periods=n)
+    close = random_walk(n, seed)
+    return pd.DataFrame({"Open": close, "Close": close, "Volume": np.arange(n, dtype=float)}, index=dates)
+
+
+@pytest.fixture
+def price_frame():
+    return validate_prices(price_table(), "Close", Provenance("csv", "synthetic", "test data"))

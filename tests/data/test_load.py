@@ -1,0 +1,128 @@
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from tests.conftest import price_table
+from toolkit.data import load
+from toolkit.data.cache import PriceCache
+from toolkit.data.load import PriceRequest, load_prices
+from toolkit.data.yahoo import NetworkUnavailable, UnknownTicker
+from toolkit.errors import DataError, UsageError
+
+FETCHED = "2026-11-20T12:00:00+00:00"
+
+
+class FakeYahoo:
+    def __init__(self, frame=None, error=None):
+        self.frame, self.error, self.calls = frame, error, 0
+
+    def __call__(self, ticker, start, end, timeout):
+        self.calls += 1
+        if self.error:
+            raise self.error
+        return self.frame, FETCHED
+
+
+def test_bundled_serves_offline_and_says_so():
+    prices = load_prices(PriceRequest(offline=True))
+    assert prices.provenance.source == "bundled"
+    assert prices.provenance.name == "^GSPC"
+    assert "--offline" in prices.provenance.note
+    assert len(prices) == 5031
+    assert str(prices.dates[0].date()) == "1999-01-04" and str(prices.dates[-1].date()) == "2018-12-31"
+    assert prices.target == "Adj Close"
+
+
+def test_bundled_nasdaq_by_short_name():
+    assert load_prices(PriceRequest(ticker="ixic", offline=True)).provenance.name == "^IXIC"
+
+
+def test_network_answer_is_cached_then_served_from_cache(tmp_path):
+    frame = price_table(50)
+    fake = FakeYahoo(frame)
+    now = datetime.fromisoformat(FETCHED) + timedelta(hours=1)
+    first = load_prices(PriceRequest(ticker="SPY", cache_dir=tmp_path), fetcher=fake, now=now)
+    assert first.provenance.source == "network" and fake.calls == 1
+    cached_file = PriceCache(tmp_path).path_for("SPY", None, None)
+    assert cached_file.is_file()
+    assert not list(tmp_path.glob(".tmp-*"))  # atomic write leaves no temp file
+    second = load_prices(PriceRequest(ticker="SPY", cache_dir=tmp_path), fetcher=fake, now=now)
+    assert second.provenance.source == "cache" and fake.calls == 1
+    assert second.provenance.fetched_at == FETCHED
+    pd.testing.assert_series_equal(first.prices, second.prices)
+
+
+def test_stale_cache_is_refreshed_and_serves_when_network_fails(tmp_path):
+    PriceCache(tmp_path).write("SPY", None, None, price_table(50), fetched_at=FETCHED, adjustment="adj")
+    later = datetime.fromisoformat(FETCHED) + timedelta(days=3)
+    failing = FakeYahoo(error=NetworkUnavailable("DNSError: no host"))
+    prices = load_prices(PriceRequest(ticker="SPY", cache_dir=tmp_path), fetcher=failing, now=later)
+    assert failing.calls == 1
+    assert prices.provenance.source == "cache"
+    assert "Yahoo Finance unreachable (DNSError: no host)" in prices.provenance.note
+
+
+def test_no_network_not_cached_not_bundled(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_prices(PriceRequest(ticker="SPY", cache_dir=tmp_path))
+    assert str(err.value) == (
+        f"no prices for SPY: Yahoo Finance unreachable (DNSError: Could not resolve host (test)), and it is "
+        f"neither cached in {tmp_path} nor bundled (bundled: ^GSPC, ^IXIC); connect to the internet, "
+        "pass --csv PATH, or use a bundled ticker"
+    )
+
+
+def test_unknown_ticker_message_passes_through(tmp_path):
+    fake = FakeYahoo(error=UnknownTicker("Yahoo Finance returned no prices for 'NOPE'; check the symbol or the dates"))
+    with pytest.raises(UnknownTicker, match="no prices for 'NOPE'"):
+        load_prices(PriceRequest(ticker="NOPE", cache_dir=tmp_path), fetcher=fake)
+
+
+@pytest.mark.parametrize(
+    "request_, message",
+    [
+        (PriceRequest(ticker="not a ticker!"), "ticker 'not a ticker!' is not a Yahoo Finance symbol"),
+        (PriceRequest(start="2020-02-01", end="2020-01-01"), "--end 2020-01-01 is before --start 2020-02-01; swap them"),
+        (PriceRequest(start="yesterday-ish"), "--start 'yesterday-ish' is not a date; use YYYY-MM-DD"),
+    ],
+)
+def test_bad_requests(request_, message):
+    with pytest.raises(UsageError) as err:
+        load_prices(request_)
+    assert str(err.value).startswith(message)
+
+
+def test_bundled_range_outside_coverage():
+    with pytest.raises(DataError, match="bundled ^GSPC covers only 1999-01-04 to 2018-12-31".replace("^", r"\^")):
+        load_prices(PriceRequest(start="2020-01-01", offline=True))
+
+
+def test_csv_with_aliases(tmp_path):
+    path = tmp_path / "mine.csv"
+    pd.DataFrame({"timestamp": pd.bdate_range("2021-01-01", periods=5).astype(str),
+                  "price": [1, 2, 3, 4, 5]}).to_csv(path, index=False)
+    prices = load_prices(PriceRequest(csv=path))
+    assert prices.provenance.source == "csv" and prices.target == "price"
+    assert prices.prices.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+@pytest.mark.parametrize(
+    "columns, message",
+    [
+        ({"when": ["x"], "Close": [1]}, "no date column (looked for date / datetime / timestamp / time / day; columns are ['when', 'Close']); name it with --date-column"),
+        ({"Date": ["2020-01-01"], "level": [1]}, "no price column (looked for adj close / adj_close / adjclose / close / price / value; columns are ['Date', 'level']); name it with --price-column"),
+        ({"Date": ["not a date"], "Close": [1]}, "column 'Date' does not hold dates"),
+    ],
+)
+def test_csv_bad_columns(tmp_path, columns, message):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame(columns).to_csv(path, index=False)
+    with pytest.raises(DataError) as err:
+        load_prices(PriceRequest(csv=path))
+    assert str(err.value).startswith(f"{path}: {message}")
+
+
+def test_csv_missing_file(tmp_path):
+    with pytest.raises(DataError, match="CSV file not found"):
+        load_prices(PriceRequest(csv=tmp_path / "absent.csv"))

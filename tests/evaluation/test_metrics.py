@@ -1,0 +1,48 @@
+import math
+
+import numpy as np
+import pytest
+
+from toolkit.evaluation.baselines import NaivePersistence, WindowLinear
+from toolkit.evaluation.metrics import (
+    directional_accuracy, forecast_metrics, mae, mape, mase, naive_scale, rank_models, rmse, verdict,
+)
+
+ACTUAL = [10.0, 12.0, 11.0, 13.0]
+PRED = [11.0, 11.0, 12.0, 13.0]
+ORIGIN = [9.0, 10.0, 12.0, 11.0]
+
+
+def test_values_by_hand():
+    assert mae(ACTUAL, PRED) == 0.75
+    assert rmse(ACTUAL, PRED) == pytest.approx(math.sqrt(3 / 4))
+    assert mape(ACTUAL, PRED) == pytest.approx(100 * (1 / 10 + 1 / 12 + 1 / 11 + 0) / 4)
+    assert naive_scale([1.0, 3.0, 2.0, 6.0]) == pytest.approx((2 + 1 + 4) / 3)
+    assert naive_scale([1.0, 3.0, 2.0, 6.0], horizon=2) == pytest.approx((1 + 3) / 2)
+    assert mase(ACTUAL, PRED, 0.5) == 1.5
+    # moves: actual +1 +2 -1 +2, predicted +2 +1 0 +2 -> 3 called, all right
+    assert directional_accuracy(ACTUAL, PRED, ORIGIN) == 1.0
+    assert directional_accuracy(ACTUAL, [10.0, 9.0, 13.0, 10.0], ORIGIN) == 0.25
+    assert math.isnan(directional_accuracy(ACTUAL, ORIGIN, ORIGIN))
+    assert set(forecast_metrics(ACTUAL, PRED, ORIGIN, 1.0)) == {"MAE", "RMSE", "MAPE", "MASE", "DirAcc"}
+
+
+def test_ranking_and_verdict():
+    metrics = {"naive": {"MAE": 2.0}, "lstm": {"MAE": 3.0}, "linear": {"MAE": 2.5}}
+    assert rank_models(metrics) == ["naive", "linear", "lstm"]
+    assert verdict(metrics).startswith("No model beats naive persistence")
+    metrics["lstm"]["MAE"] = 1.0
+    assert verdict(metrics).startswith("Beating naive persistence (2) on test MAE: lstm (1).")
+
+
+def test_baselines():
+    x = np.arange(24, dtype=float).reshape(4, 3, 2)
+    assert NaivePersistence().fit(x, None).predict(x).tolist() == [4.0, 10.0, 16.0, 22.0]
+    assert NaivePersistence(zero_output=0.25).predict(x).tolist() == [0.25] * 4
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 5, 1))
+    y = x[:, :, 0] @ np.array([0.1, -0.2, 0.3, 0.0, 1.0]) + 0.5
+    linear = WindowLinear().fit(x, y)
+    np.testing.assert_allclose(linear.predict(x), y, atol=1e-4)
+    again = WindowLinear.from_dict(linear.to_dict())
+    np.testing.assert_array_equal(again.predict(x), linear.predict(x))

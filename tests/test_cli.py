@@ -1,0 +1,124 @@
+"""The command line as a user meets it: a real run, and one-line errors for bad input."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from toolkit.cli import main
+
+SECTIONS = ["Data provenance and split", "Test metrics (price units)", "Training and validation loss",
+            "Test period: actual against forecast", "Residuals", "Forecast for",
+            "Configuration, seed, versions, run time"]
+
+
+def run_cli(*args, tmp_path):
+    env = {**os.environ, "TOOLKIT_CACHE_DIR": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([sys.executable, "-m", "toolkit.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+def test_quick_forecast_on_bundled_data_writes_a_full_report(tmp_path):
+    done = run_cli("forecast", "--quick", "--offline", "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "source: bundled" in done.stdout
+    assert "network not tried (--offline)" in done.stdout
+    assert re.search(r"Epoch 1/3", done.stdout)  # Keras progress is visible
+    report = Path(re.search(r"\[done\] report: (\S+)", done.stdout).group(1))
+    assert report.parent.parent == tmp_path / "out" and report.parent.name.startswith("forecast-GSPC-")
+    html = report.read_text()
+    for section in SECTIONS:
+        assert section in html, section
+    assert html.count("data:image/png;base64,") == 4  # split, loss, test, residuals: all inline
+    assert "http://" not in html and "https://" not in html  # viewable offline
+    assert (report.parent / "lstm.keras").is_file() and (report.parent / "metrics.json").is_file()
+
+
+def test_bad_input_in_a_real_process_is_one_line_without_traceback(tmp_path):
+    done = run_cli("forecast", "SPY", "--out", str(tmp_path / "out"), "--offline", tmp_path=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("toolkit: error: no prices for SPY: network not tried (--offline)")
+
+
+def write_csv(path, n=300, prices=None):
+    frame = pd.DataFrame({"Date": pd.bdate_range("2010-01-01", periods=n).astype(str),
+                          "Close": prices if prices is not None else [100 + i * 0.1 for i in range(n)]})
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["forecast", "--window", "0"], 2, "toolkit: error: window must be a positive whole number of steps. Received: window=0"),
+        (["forecast", "--horizon", "-2"], 2, "toolkit: error: horizon must be a positive whole number of steps. Received: horizon=-2"),
+        (["forecast", "--start", "2010-01-01", "--end", "2009-01-01"], 2, "toolkit: error: --end 2009-01-01 is before --start 2010-01-01; swap them"),
+        (["forecast", "--window", "ten"], 2, "toolkit forecast: error: argument --window: invalid int value: 'ten' (see toolkit forecast --help)"),
+        (["forecast", "BAD TICKER"], 2, "toolkit: error: ticker 'BAD TICKER' is not a Yahoo Finance symbol"),
+        (["forecast", "NOSUCHTICKER"], 1, "toolkit: error: no prices for NOSUCHTICKER: Yahoo Finance unreachable (DNSError: Could not resolve host (test)), and it is neither cached in"),
+        (["forecast", "--offline", "--start", "2018-10-01"], 1, "toolkit: error: series too short: 63 rows split into train 43 / validation 10 / test 10, but window 60 + horizon 1 need at least 116 rows"),
+    ],
+)
+def test_bad_options_and_tickers(args, code, message, capsys):
+    assert main(args) == code
+    err = capsys.readouterr().err
+    assert err.startswith(message)
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_unknown_ticker_when_online(monkeypatch, capsys):
+    from toolkit.data import load, yahoo
+
+    def no_such_symbol(ticker, *args, **kwargs):
+        raise yahoo.UnknownTicker(f"Yahoo Finance returned no prices for {ticker!r}; check the symbol or the dates")
+
+    monkeypatch.setattr(load, "fetch_yahoo", no_such_symbol)
+    assert main(["forecast", "ZZZZ9"]) == 1
+    assert capsys.readouterr().err == "toolkit: error: Yahoo Finance returned no prices for 'ZZZZ9'; check the symbol or the dates\n"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("when,Close\nx,1\n", "no date column"),
+        ("Date,level\n2020-01-01,1\n", "no price column"),
+        ("Date,Close\n2020-01-01,1\n2020-01-02,abc\n2020-01-03,3\n",
+         "price column 'Close' holds non-numeric values (e.g. 'abc' on 2020-01-02); fix or remove those rows"),
+    ],
+)
+def test_bad_csv(tmp_path, content, message, capsys):
+    path = tmp_path / "prices.csv"
+    path.write_text(content)
+    assert main(["forecast", "--csv", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"toolkit: error: {path}") or err.startswith("toolkit: error: prices.csv")
+    assert message in err and err.count("\n") == 1
+
+
+def test_short_csv_says_the_numbers(tmp_path, capsys):
+    path = write_csv(tmp_path / "short.csv", n=50)
+    assert main(["forecast", "--csv", str(path), "--window", "30"]) == 1
+    assert "series too short: 50 rows split into train 34 / validation 8 / test 8, but window 30 + horizon 1 need at least 72 rows" in capsys.readouterr().err
+
+
+def test_unwritable_output_folder(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["forecast", "--offline", "--out", str(blocker / "reports")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"toolkit: error: cannot write to output folder '{blocker / 'reports'}'")
+    assert err.rstrip().endswith("choose a writable folder with --out")
+
+
+def test_help_lists_the_forecast_options(capsys):
+    assert main(["forecast", "--help"]) == 0
+    out = capsys.readouterr().out
+    for flag in ("--csv", "--start", "--end", "--window", "--horizon", "--epochs", "--batch-size",
+                 "--seed", "--out", "--offline", "--quick"):
+        assert flag in out

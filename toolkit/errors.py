@@ -1,0 +1,23 @@
+"""User-facing errors: one line that says what was received and what to do.
+
+The CLI prints ``str(error)`` and exits with ``exit_code``; nothing else is shown, so every
+message must stand on its own.
+"""
+
+
+class ToolkitError(Exception):
+    """An error whose message is meant for the user, not a traceback."""
+
+    exit_code = 1
+
+
+class UsageError(ToolkitError, ValueError):
+    """An option or argument value that cannot work (exit code 2, like argparse)."""
+
+    exit_code = 2
+
+
+class DataError(ToolkitError, ValueError):
+    """Data that cannot be fetched or used as given (exit code 1)."""
+
+    exit_code = 1

@@ -1,0 +1,1 @@
+"""Figures, HTML templates and the atomic writer: the edge where results become files."""

@@ -1,0 +1,1 @@
+"""One module per pipeline kind: data -> models -> report."""
