@@ -1,0 +1,46 @@
+"""Wall time of the README's forecast commands on this machine, as a user runs them.
+
+Each profile runs as its own process (`toolkit forecast --offline [...]`), timed from
+start to exit, TensorFlow's import included. Run: .venv/bin/python bench/bench_forecast.py
+[--profiles default quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+PROFILES = {"default": [], "quick": ["--quick"]}
+
+
+def run(profile: str, out: str) -> dict:
+    command = [sys.executable, "-m", "toolkit.cli", "forecast", "--offline", "--quiet", "--out", out,
+               *PROFILES[profile]]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{profile} failed: {done.stderr.strip()}")
+    epochs = re.search(r"\[lstm\] (\d+) epochs in ([\d.]+) s", done.stdout)
+    return {"profile": profile, "wall_seconds": round(seconds, 1),
+            "lstm_epochs": int(epochs.group(1)), "lstm_train_seconds": float(epochs.group(2)),
+            "result": [line for line in done.stdout.splitlines() if line.startswith("[result]")]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profiles", nargs="+", choices=sorted(PROFILES), default=["quick", "default"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as out:
+        results = [run(profile, out) for profile in args.profiles]
+    print(json.dumps({"cpus": os.cpu_count(), "runs": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

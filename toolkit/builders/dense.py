@@ -1,0 +1,286 @@
+"""Dense builders: MLP regressor and classifier, the Gaussian noise model, NARX."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers, ops
+
+from toolkit.builders._common import (
+    check_dense_options, check_output_and_loss, check_positive_int, check_units,
+    compile_model, dense_kwargs,
+)
+from toolkit.builders.registry import register
+
+
+def _hidden_stack(x, hidden_units, activation, kernel_initializer, dropout, prefix="dense"):
+    for index, units in enumerate(hidden_units, start=1):
+        x = layers.Dense(units, name=f"{prefix}_{index}", **dense_kwargs(activation, kernel_initializer))(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"{prefix}_dropout_{index}")(x)
+    return x
+
+
+@register("mlp_regressor", "dense", "FFN 4 -> 200 sigmoid -> 300 sigmoid -> 1 (system identification)")
+def mlp_regressor(
+    input_dim: int = 4,
+    hidden_units=(200, 300),
+    activation: str = "sigmoid",
+    outputs: int = 1,
+    output_activation: str = "linear",
+    dropout: float = 0.0,
+    kernel_initializer: str = "glorot_uniform",
+    loss: str = "mse",
+    optimizer: str = "adam",
+    learning_rate: float = 1e-3,
+    clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    name: str = "mlp_regressor",
+) -> keras.Model:
+    """Multilayer perceptron for regression; 61,601 parameters at the defaults.
+
+    Args:
+        input_dim: Input features. Defaults to 4.
+        hidden_units: Units of each hidden layer. Defaults to (200, 300).
+        activation: Hidden activation (relu, leaky_relu, tanh, sigmoid, ...). Defaults to
+            ``"sigmoid"``, as in the lecture.
+        outputs: Output units. Defaults to 1.
+        output_activation: Defaults to ``"linear"``.
+        dropout: Dropout after each hidden layer. Defaults to 0.
+        kernel_initializer: ``"glorot_uniform"``, ``"he_normal"``, ... Defaults to
+            ``"glorot_uniform"``.
+        loss: Defaults to ``"mse"``.
+        optimizer: Defaults to ``"adam"``.
+        learning_rate: Defaults to 1e-3.
+        clipnorm: Clip gradients by norm. Defaults to None.
+        clipvalue: Clip gradients by value. Defaults to None.
+        name: Defaults to ``"mlp_regressor"``.
+
+    Returns:
+        A compiled ``keras.Sequential``.
+
+    Example:
+        >>> mlp_regressor().count_params()
+        61601
+    """
+    check_positive_int("input_dim", input_dim)
+    check_positive_int("outputs", outputs)
+    hidden_units = check_units("hidden_units", hidden_units)
+    check_dense_options(activation, kernel_initializer, dropout)
+    check_output_and_loss(output_activation, loss, outputs)
+    model = keras.Sequential([keras.Input(shape=(input_dim,), name="features")], name=name)
+    for index, units in enumerate(hidden_units, start=1):
+        model.add(layers.Dense(units, name=f"dense_{index}", **dense_kwargs(activation, kernel_initializer)))
+        if dropout:
+            model.add(layers.Dropout(dropout, name=f"dropout_{index}"))
+    model.add(layers.Dense(outputs, activation=output_activation, name="output"))
+    return compile_model(model, loss=loss, optimizer=optimizer, learning_rate=learning_rate,
+                         clipnorm=clipnorm, clipvalue=clipvalue)
+
+
+@register("mlp_classifier", "dense", "MLP classifier with a softmax over N classes")
+def mlp_classifier(
+    input_dim: int = 784,
+    hidden_units=(128,),
+    n_classes: int = 10,
+    activation: str = "relu",
+    dropout: float = 0.2,
+    kernel_initializer: str = "he_normal",
+    optimizer: str = "adam",
+    learning_rate: float = 1e-3,
+    clipnorm: float | None = None,
+    name: str = "mlp_classifier",
+) -> keras.Model:
+    """Multilayer perceptron classifier trained with categorical cross-entropy.
+
+    Args:
+        input_dim: Input features (784 for flattened 28x28 digits). Defaults to 784.
+        hidden_units: Units of each hidden layer. Defaults to (128,).
+        n_classes: Softmax units; labels are one-hot. Defaults to 10.
+        activation: Hidden activation. Defaults to ``"relu"``.
+        dropout: Dropout after each hidden layer. Defaults to 0.2.
+        kernel_initializer: Defaults to ``"he_normal"`` (suits ReLU).
+        optimizer: Defaults to ``"adam"``.
+        learning_rate: Defaults to 1e-3.
+        clipnorm: Clip gradients by norm. Defaults to None.
+        name: Defaults to ``"mlp_classifier"``.
+
+    Returns:
+        A compiled ``keras.Sequential`` reporting accuracy.
+
+    Example:
+        >>> mlp_classifier(input_dim=64, hidden_units=(32,)).output_shape
+        (None, 10)
+    """
+    check_positive_int("input_dim", input_dim)
+    check_positive_int("n_classes", n_classes)
+    if n_classes < 2:
+        raise ValueError(f"`n_classes` must be at least 2. Received: n_classes={n_classes}")
+    hidden_units = check_units("hidden_units", hidden_units)
+    check_dense_options(activation, kernel_initializer, dropout)
+    inputs = keras.Input(shape=(input_dim,), name="features")
+    x = _hidden_stack(inputs, hidden_units, activation, kernel_initializer, dropout)
+    outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    return compile_model(model, loss="categorical_crossentropy", optimizer=optimizer,
+                         learning_rate=learning_rate, clipnorm=clipnorm, metrics=["accuracy"])
+
+
+@keras.saving.register_keras_serializable(package="toolkit")
+class GaussianHead(layers.Layer):
+    """Mean and variance of a Gaussian noise model, output side by side: ``[mean, variance]``.
+
+    Args:
+        noise: ``"heteroscedastic"`` (variance depends on the input, its own dense unit) or
+            ``"homoscedastic"`` (one learned variance, the tutorial's noise model).
+        min_variance: Floor added to the softplus variance for numerical safety.
+    """
+
+    def __init__(self, noise: str = "heteroscedastic", min_variance: float = 1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.noise = noise
+        self.min_variance = min_variance
+        self.mean = layers.Dense(1, name="mean")
+        self.raw_variance = layers.Dense(1, name="raw_variance") if noise == "heteroscedastic" else None
+
+    def build(self, input_shape):
+        self.mean.build(input_shape)
+        if self.raw_variance is not None:
+            self.raw_variance.build(input_shape)
+        else:
+            self.raw_log_variance = self.add_weight(shape=(1,), initializer="zeros", name="raw_log_variance")
+
+    def call(self, features):
+        mean = self.mean(features)
+        raw = self.raw_variance(features) if self.raw_variance is not None else (
+            ops.zeros_like(mean) + self.raw_log_variance)
+        return ops.concatenate([mean, ops.softplus(raw) + self.min_variance], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 2)
+
+    def get_config(self):
+        return {**super().get_config(), "noise": self.noise, "min_variance": self.min_variance}
+
+
+@keras.saving.register_keras_serializable(package="toolkit")
+def gaussian_nll(y_true, y_pred):
+    """Negative log-likelihood of ``y_true`` under N(mean, variance) from :class:`GaussianHead`."""
+    y_true = ops.reshape(ops.cast(y_true, y_pred.dtype), (-1,))
+    mean, variance = y_pred[:, 0], y_pred[:, 1]
+    return ops.mean(0.5 * (ops.log(2 * math.pi * variance) + ops.square(y_true - mean) / variance))
+
+
+def split_mean_variance(predictions):
+    """``(mean, variance)`` arrays from a Gaussian model's ``predict`` output."""
+    return predictions[:, 0], predictions[:, 1]
+
+
+@register("gaussian_mlp", "dense", "MLP with a Gaussian noise model: mean and variance by NLL")
+def gaussian_mlp(
+    input_dim: int = 1,
+    hidden_units=(50, 50),
+    activation: str = "tanh",
+    noise: str = "heteroscedastic",
+    dropout: float = 0.0,
+    kernel_initializer: str = "glorot_uniform",
+    optimizer: str = "adam",
+    learning_rate: float = 1e-3,
+    clipnorm: float | None = None,
+    name: str = "gaussian_mlp",
+) -> keras.Model:
+    """The tutorial's regression network with a Gaussian noise model.
+
+    Trained by minimising the negative log-likelihood :func:`gaussian_nll`, it predicts
+    ``[mean, variance]`` per sample, so every prediction carries its uncertainty (use
+    :func:`split_mean_variance`).
+
+    Args:
+        input_dim: Input features. Defaults to 1.
+        hidden_units: Units of each hidden layer. Defaults to (50, 50), two hidden layers
+            as in the tutorial.
+        activation: Hidden activation. Defaults to ``"tanh"``.
+        noise: ``"heteroscedastic"`` or ``"homoscedastic"`` (the tutorial's single learned
+            noise variance). Defaults to ``"heteroscedastic"``.
+        dropout: Dropout after each hidden layer. Defaults to 0.
+        kernel_initializer: Defaults to ``"glorot_uniform"``.
+        optimizer: Defaults to ``"adam"``.
+        learning_rate: Defaults to 1e-3.
+        clipnorm: Clip gradients by norm. Defaults to None.
+        name: Defaults to ``"gaussian_mlp"``.
+
+    Returns:
+        A compiled functional model with output shape ``(None, 2)``.
+
+    Example:
+        >>> model = gaussian_mlp()
+        >>> model.output_shape
+        (None, 2)
+    """
+    check_positive_int("input_dim", input_dim)
+    hidden_units = check_units("hidden_units", hidden_units)
+    check_dense_options(activation, kernel_initializer, dropout)
+    if noise not in ("heteroscedastic", "homoscedastic"):
+        raise ValueError(f"`noise` must be one of heteroscedastic, homoscedastic. Received: noise={noise!r}")
+    inputs = keras.Input(shape=(input_dim,), name="features")
+    x = _hidden_stack(inputs, hidden_units, activation, kernel_initializer, dropout)
+    outputs = GaussianHead(noise=noise, name="gaussian")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    return compile_model(model, loss=gaussian_nll, optimizer=optimizer, learning_rate=learning_rate,
+                         clipnorm=clipnorm)
+
+
+@register("narx", "dense", "NARX: y(k) from y(k-1..k-na) and u(k..k-nb) through a sigmoid FFN")
+def narx(
+    na: int = 2,
+    nb: int = 1,
+    hidden_units=(200, 300),
+    activation: str = "sigmoid",
+    kernel_initializer: str = "glorot_uniform",
+    dropout: float = 0.0,
+    optimizer: str = "adam",
+    learning_rate: float = 1e-3,
+    clipnorm: float | None = None,
+    name: str = "narx",
+) -> keras.Model:
+    """Nonlinear autoregressive model with exogenous input.
+
+    ``y_hat(k) = f(y(k-1), ..., y(k-na), u(k), ..., u(k-nb))``. Two named inputs,
+    ``y_lags`` of width ``na`` and ``u_lags`` of width ``nb + 1``, are concatenated
+    into the FFN; at the defaults (na=2, nb=1: 4 regressors) it is the lecture's
+    4-200-300-1 network with 61,601 parameters. Build the regressors with
+    :func:`toolkit.pipelines.lags.narx_regressors`.
+
+    Args:
+        na: Lagged outputs. Defaults to 2.
+        nb: Lags of the exogenous input beyond u(k). Defaults to 1.
+        hidden_units: Defaults to (200, 300).
+        activation: Defaults to ``"sigmoid"``.
+        kernel_initializer: Defaults to ``"glorot_uniform"``.
+        dropout: Defaults to 0.
+        optimizer: Defaults to ``"adam"``.
+        learning_rate: Defaults to 1e-3.
+        clipnorm: Defaults to None.
+        name: Defaults to ``"narx"``.
+
+    Returns:
+        A compiled functional model taking ``{"y_lags": ..., "u_lags": ...}``.
+
+    Example:
+        >>> narx().count_params()
+        61601
+    """
+    check_positive_int("na", na)
+    if isinstance(nb, bool) or not isinstance(nb, int) or nb < 0:
+        raise ValueError(f"`nb` must be zero or a positive integer. Received: nb={nb!r}")
+    hidden_units = check_units("hidden_units", hidden_units)
+    check_dense_options(activation, kernel_initializer, dropout)
+    y_lags = keras.Input(shape=(na,), name="y_lags")
+    u_lags = keras.Input(shape=(nb + 1,), name="u_lags")
+    x = layers.Concatenate(name="regressors")([y_lags, u_lags])
+    x = _hidden_stack(x, hidden_units, activation, kernel_initializer, dropout)
+    output = layers.Dense(1, name="y_hat")(x)
+    model = keras.Model({"y_lags": y_lags, "u_lags": u_lags}, output, name=name)
+    return compile_model(model, loss="mse", optimizer=optimizer, learning_rate=learning_rate,
+                         clipnorm=clipnorm)
