@@ -122,3 +122,13 @@ def test_help_lists_the_forecast_options(capsys):
     for flag in ("--csv", "--start", "--end", "--window", "--horizon", "--epochs", "--batch-size",
                  "--seed", "--out", "--offline", "--quick"):
         assert flag in out
+
+
+def test_models_lists_every_builder_with_its_parameters(capsys):
+    from toolkit.builders import registered
+
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    for spec in registered():
+        assert spec.name in out and spec.description in out
+    assert "806,017" in out and "93,322" in out and "61,601" in out

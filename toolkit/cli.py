@@ -117,6 +117,24 @@ def _forecast(args) -> int:
     return 0
 
 
+def _add_models(commands) -> None:
+    p = commands.add_parser("models", help="list the model builders: name, family, description, parameters",
+                            description="List every registered builder with its parameter count at defaults.")
+    p.set_defaults(handler=_models)
+
+
+def _models(args) -> int:
+    from toolkit.builders import registered
+
+    rows = [(spec.name, spec.family, f"{spec.build().count_params():,}", spec.description)
+            for spec in registered()]
+    widths = [max(len(row[i]) for row in rows + [("name", "family", "parameters", "")]) for i in range(3)]
+    print(f"{'name':<{widths[0]}}  {'family':<{widths[1]}}  {'parameters':>{widths[2]}}  description")
+    for name, family, params, description in rows:
+        print(f"{name:<{widths[0]}}  {family:<{widths[1]}}  {params:>{widths[2]}}  {description}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="toolkit",
@@ -126,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_forecast(commands)
+    _add_models(commands)
     return parser
 
 

@@ -90,6 +90,9 @@ def make_optimizer(optimizer: str = "adam", learning_rate: float = 1e-3,
     check_choice("optimizer", optimizer, OPTIMIZERS)
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
         raise ValueError(f"`learning_rate` must be positive. Received: learning_rate={learning_rate!r}")
+    if clipnorm is not None and clipvalue is not None:
+        raise ValueError("clip gradients by norm or by value, not both. "
+                         f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}")
     kwargs = {"learning_rate": learning_rate}
     for key, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue)):
         if value is not None:

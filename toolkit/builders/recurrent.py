@@ -1,4 +1,4 @@
-"""Recurrent builders: the lecture's stacked LSTM on price windows."""
+"""Recurrent builders: lag-based RNN / LSTM (tutorial) and the stacked LSTM on price windows."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import keras
 from keras import layers
 
 from toolkit.builders._common import (
-    check_choice, check_positive_int, check_rate, make_optimizer,
+    check_choice, check_positive_int, check_rate, compile_model,
 )
 from toolkit.builders.registry import register
 
-CELLS = {"lstm": layers.LSTM, "gru": layers.GRU}
+CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "simple": layers.SimpleRNN}
 
 
 @register("stacked_lstm", "recurrent", "Two LSTM(256) layers with dropout 0.4 on 60-step windows")
@@ -25,6 +25,7 @@ def stacked_lstm(
     optimizer: str = "adam",
     learning_rate: float = 1e-3,
     clipnorm: float | None = None,
+    clipvalue: float | None = None,
     loss: str = "mse",
     name: str = "stacked_lstm",
 ) -> keras.Model:
@@ -44,6 +45,7 @@ def stacked_lstm(
         optimizer: Optimizer name. Defaults to ``"adam"``.
         learning_rate: Defaults to 1e-3.
         clipnorm: Clip each gradient to this norm; ``None`` for no clipping. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
         loss: Training loss. Defaults to ``"mse"``.
         name: Model name. Defaults to ``"stacked_lstm"``.
 
@@ -59,7 +61,7 @@ def stacked_lstm(
                        ("dense_units", dense_units), ("outputs", outputs)):
         check_positive_int(key, value)
     check_rate("dropout", dropout)
-    check_choice("cell", cell, tuple(CELLS))
+    check_choice("cell", cell, ("lstm", "gru"))
     recurrent = CELLS[cell]
     model = keras.Sequential(
         [
@@ -73,5 +75,111 @@ def stacked_lstm(
         ],
         name=name,
     )
-    model.compile(optimizer=make_optimizer(optimizer, learning_rate, clipnorm), loss=loss)
-    return model
+    return compile_model(model, loss=loss, optimizer=optimizer, learning_rate=learning_rate,
+                         clipnorm=clipnorm, clipvalue=clipvalue)
+
+
+@register("stacked_gru", "recurrent", "The stacked network with GRU cells instead of LSTM")
+def stacked_gru(window: int = 60, n_features: int = 1, units: int = 256, dropout: float = 0.4,
+                dense_units: int = 64, **kwargs) -> keras.Model:
+    """:func:`stacked_lstm` with GRU cells (fewer parameters, often as accurate).
+
+    Args:
+        window: Defaults to 60.
+        n_features: Defaults to 1.
+        units: Defaults to 256.
+        dropout: Defaults to 0.4.
+        dense_units: Defaults to 64.
+        **kwargs: Any other :func:`stacked_lstm` argument.
+
+    Returns:
+        A compiled ``keras.Sequential``.
+    """
+    kwargs.setdefault("name", "stacked_gru")
+    return stacked_lstm(window=window, n_features=n_features, units=units, dropout=dropout,
+                        dense_units=dense_units, cell="gru", **kwargs)
+
+
+def _lagged_recurrent(lags, n_features, units, cell, num_layers, bidirectional, dropout,
+                      outputs, optimizer, learning_rate, clipnorm, clipvalue, name):
+    for key, value in (("lags", lags), ("n_features", n_features), ("units", units),
+                       ("num_layers", num_layers), ("outputs", outputs)):
+        check_positive_int(key, value)
+    check_choice("cell", cell, tuple(CELLS))
+    check_rate("dropout", dropout)
+    model = keras.Sequential([keras.Input(shape=(lags, n_features), name="lags")], name=name)
+    for index in range(1, num_layers + 1):
+        layer = CELLS[cell](units, return_sequences=index < num_layers, name=f"{cell}_{index}")
+        if bidirectional:
+            layer = layers.Bidirectional(layer, name=f"bidirectional_{index}")
+        model.add(layer)
+        if dropout:
+            model.add(layers.Dropout(dropout, name=f"dropout_{index}"))
+    model.add(layers.Dense(outputs, name="output"))
+    return compile_model(model, loss="mse", optimizer=optimizer, learning_rate=learning_rate,
+                         clipnorm=clipnorm, clipvalue=clipvalue)
+
+
+@register("simple_rnn", "recurrent", "SimpleRNN on 5 lagged values (tutorial's sine wave)")
+def simple_rnn(lags: int = 5, n_features: int = 1, units: int = 20, num_layers: int = 1,
+               bidirectional: bool = False, dropout: float = 0.0, outputs: int = 1,
+               optimizer: str = "adam", learning_rate: float = 1e-3, clipnorm: float | None = None,
+               clipvalue: float | None = None, name: str = "simple_rnn") -> keras.Model:
+    """Elman RNN predicting the next value from the previous ``lags`` values.
+
+    Args:
+        lags: Previous values fed in, one per time step. Defaults to 5 (the tutorial's).
+        n_features: Values per step. Defaults to 1.
+        units: Hidden units per layer. Defaults to 20.
+        num_layers: Stacked recurrent layers (multi-layer RNN). Defaults to 1.
+        bidirectional: Wrap each layer in ``Bidirectional``. Defaults to False.
+        dropout: Dropout after each recurrent layer. Defaults to 0.
+        outputs: Values predicted. Defaults to 1.
+        optimizer: Defaults to ``"adam"``.
+        learning_rate: Defaults to 1e-3.
+        clipnorm: Clip gradients by norm (RNNs explode). Defaults to None.
+        clipvalue: Clip gradients by value. Defaults to None.
+        name: Defaults to ``"simple_rnn"``.
+
+    Returns:
+        A compiled ``keras.Sequential``; build its inputs with
+        :func:`toolkit.pipelines.lags.lagged_samples`.
+
+    Example:
+        >>> simple_rnn().input_shape
+        (None, 5, 1)
+    """
+    return _lagged_recurrent(lags, n_features, units, "simple", num_layers, bidirectional,
+                             dropout, outputs, optimizer, learning_rate, clipnorm, clipvalue, name)
+
+
+@register("lag_lstm", "recurrent", "LSTM on 10 lagged values (tutorial's sine wave)")
+def lag_lstm(lags: int = 10, n_features: int = 1, units: int = 20, num_layers: int = 1,
+             bidirectional: bool = False, dropout: float = 0.0, outputs: int = 1,
+             optimizer: str = "adam", learning_rate: float = 1e-3, clipnorm: float | None = None,
+             clipvalue: float | None = None, name: str = "lag_lstm") -> keras.Model:
+    """LSTM predicting the next value from the previous ``lags`` values.
+
+    Args:
+        lags: Defaults to 10 (the tutorial's).
+        n_features: Defaults to 1.
+        units: Defaults to 20.
+        num_layers: Stacked LSTM layers. Defaults to 1.
+        bidirectional: Defaults to False.
+        dropout: Defaults to 0.
+        outputs: Defaults to 1.
+        optimizer: Defaults to ``"adam"``.
+        learning_rate: Defaults to 1e-3.
+        clipnorm: Defaults to None.
+        clipvalue: Defaults to None.
+        name: Defaults to ``"lag_lstm"``.
+
+    Returns:
+        A compiled ``keras.Sequential``.
+
+    Example:
+        >>> lag_lstm(num_layers=2, bidirectional=True).output_shape
+        (None, 1)
+    """
+    return _lagged_recurrent(lags, n_features, units, "lstm", num_layers, bidirectional,
+                             dropout, outputs, optimizer, learning_rate, clipnorm, clipvalue, name)

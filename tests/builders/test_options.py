@@ -1,0 +1,115 @@
+"""Parameter counts of the lectures, argument checks, the output/loss table, the noise model."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from toolkit.builders import (
+    burgers_pinn, cnn_lstm, conv1d_regressor, cvae, dense_autoencoder, denoising_autoencoder, digits_cnn,
+    gan, gaussian_mlp, lag_lstm, mlp_classifier, mlp_regressor, narx, simple_rnn, split_mean_variance,
+    stacked_lstm, vae, wgan,
+)
+from toolkit.builders._common import check_output_and_loss
+from toolkit.training import set_seed
+
+
+@pytest.mark.parametrize("build, params", [(digits_cnn, 93_322), (stacked_lstm, 806_017),
+                                           (mlp_regressor, 61_601), (narx, 61_601), (burgers_pinn, 3_021)])
+def test_lecture_parameter_counts(build, params):
+    assert build().count_params() == params
+
+
+def test_layers_are_named_and_parts_reachable():
+    cnn = digits_cnn()
+    assert [layer.name for layer in cnn.layers][:5] == ["conv2d_1", "maxpool_1", "conv2d_2", "maxpool_2", "conv2d_3"]
+    auto = dense_autoencoder(bottleneck=16)
+    assert auto.get_layer("encoder").output.shape == (None, 16)
+    assert auto.get_layer("decoder").output.shape == (None, 784)
+    codes = auto.get_layer("encoder").predict(np.zeros((2, 784), "float32"), verbose=0)
+    assert codes.shape == (2, 16)
+
+
+def test_regularisers_add_no_parameters():
+    assert digits_cnn(dropout=0.3, augmentation=0.1).count_params() == 93_322
+
+
+def test_denoising_noise_is_training_only():
+    model = denoising_autoencoder(input_dim=16, hidden_units=(8,), bottleneck=4, noise_stddev=0.5)
+    x = np.random.default_rng(0).uniform(size=(4, 16)).astype("float32")
+    np.testing.assert_array_equal(model(x, training=False), model(x, training=False))
+    assert not np.array_equal(model(x, training=True), model(x, training=False))
+
+
+@pytest.mark.parametrize(
+    "build, kwargs, message",
+    [
+        (mlp_regressor, {"hidden_units": (200, -1)}, "`hidden_units` must hold positive integers. Received: hidden_units=(200, -1)"),
+        (stacked_lstm, {"units": -1}, "`units` must be a positive integer. Received: units=-1"),
+        (dense_autoencoder, {"bottleneck": 1000}, "`bottleneck` must be smaller than the input to compress it. Received: bottleneck=1000, input_dim=784"),
+        (mlp_regressor, {"activation": "swishy"}, "`activation` must be one of relu, leaky_relu, tanh, sigmoid, elu, gelu, selu, swish, linear. Received: activation='swishy'"),
+        (mlp_regressor, {"loss": "hinge2"}, "`loss` must be one of"),
+        (mlp_regressor, {"kernel_initializer": "zeros"}, "`kernel_initializer` must be one of"),
+        (mlp_classifier, {"n_classes": 1}, "`n_classes` must be at least 2. Received: n_classes=1"),
+        (simple_rnn, {"lags": 0}, "`lags` must be a positive integer. Received: lags=0"),
+        (lag_lstm, {"dropout": 1.0}, "`dropout` must lie in [0, 1). Received: dropout=1.0"),
+        (conv1d_regressor, {"window": 3}, "`window` is too short for 2 poolings of size 2; it needs at least 4 steps. Received: window=3"),
+        (cnn_lstm, {"filters": ()}, "`filters` needs at least one layer size. Received: filters=()"),
+        (digits_cnn, {"input_shape": (28, 28)}, "`input_shape` must be 3 positive integers. Received: input_shape=(28, 28)"),
+        (gaussian_mlp, {"noise": "pink"}, "`noise` must be one of heteroscedastic, homoscedastic. Received: noise='pink'"),
+        (narx, {"nb": -1}, "`nb` must be zero or a positive integer. Received: nb=-1"),
+        (vae, {"latent_dim": 900}, "`latent_dim` must be smaller than the input. Received: latent_dim=900, input_dim=784"),
+        (cvae, {"output_activation": "linear"}, "binary cross-entropy reconstruction needs output_activation='sigmoid'"),
+        (wgan, {"gradient_penalty": 0}, "the Wasserstein loss needs a Lipschitz constraint"),
+        (gan, {"data_dim": 0}, "`data_dim` must be a positive integer. Received: data_dim=0"),
+        (burgers_pinn, {"nu": -1.0}, "`nu` must be positive. Received: nu=-1.0"),
+        (stacked_lstm, {"optimizer": "adamax2"}, "`optimizer` must be one of"),
+        (mlp_regressor, {"clipnorm": -1.0}, "`clipnorm` must be positive. Received: clipnorm=-1.0"),
+        (mlp_regressor, {"clipnorm": 1.0, "clipvalue": 0.5}, "clip gradients by norm or by value, not both. Received: clipnorm=1.0, clipvalue=0.5"),
+    ],
+)
+def test_bad_arguments_name_what_was_received(build, kwargs, message):
+    with pytest.raises(ValueError) as err:
+        build(**kwargs)
+    assert str(err.value).startswith(message)
+
+
+@pytest.mark.parametrize("activation, loss, units", [("linear", "binary_crossentropy", 1), ("sigmoid", "categorical_crossentropy", 10),
+                                                     ("softmax", "categorical_crossentropy", 1), ("softmax", "mse", 3)])
+def test_mismatched_output_and_loss_warns(activation, loss, units):
+    with pytest.warns(UserWarning, match=f"output_activation='{activation}' with loss='{loss}'"):
+        check_output_and_loss(activation, loss, units)
+
+
+@pytest.mark.parametrize("activation, loss, units", [("linear", "mse", 1), ("linear", "mae", 1), ("sigmoid", "mse", 784),
+                                                     ("sigmoid", "binary_crossentropy", 784), ("softmax", "categorical_crossentropy", 10)])
+def test_lecture_table_pairs_do_not_warn(activation, loss, units):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_output_and_loss(activation, loss, units)
+
+
+def test_training_options_reach_the_optimizer_and_layers():
+    model = mlp_regressor(activation="leaky_relu", kernel_initializer="he_normal", dropout=0.1,
+                          optimizer="sgd", learning_rate=0.05, clipnorm=1.0)
+    assert model.optimizer.__class__.__name__ == "SGD"
+    assert model.optimizer.clipnorm == 1.0
+    assert mlp_regressor(clipvalue=0.5).optimizer.clipvalue == 0.5
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
+    dense = model.get_layer("dense_1")
+    assert dense.activation.__name__ == "leaky_relu"
+    assert dense.kernel_initializer.__class__.__name__ == "HeNormal"
+    assert model.get_layer("dropout_1").rate == 0.1
+
+
+@pytest.mark.parametrize("noise", ["heteroscedastic", "homoscedastic"])
+def test_gaussian_head_recovers_known_noise(noise):
+    set_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, (3000, 1)).astype("float32")
+    y = (np.sin(2 * x[:, 0]) + rng.normal(0, 0.3, 3000)).astype("float32")
+    model = gaussian_mlp(noise=noise, learning_rate=1e-2)
+    model.fit(x, y, epochs=30, batch_size=128, verbose=0)
+    mean, variance = split_mean_variance(model.predict(x, verbose=0))
+    assert np.sqrt(np.median(variance)) == pytest.approx(0.3, rel=0.2)
+    assert np.sqrt(np.mean((mean - np.sin(2 * x[:, 0])) ** 2)) < 0.15  # well under the noise
