@@ -11,9 +11,11 @@ import pytest
 
 from toolkit.cli import main
 
-SECTIONS = ["Data provenance and split", "Test metrics (price units)", "Training and validation loss",
-            "Test period: actual against forecast", "Residuals", "Forecast for",
-            "Configuration, seed, versions, run time"]
+SECTIONS = ["Data provenance and split", "Test metrics (price units", "Honesty panel",
+            "Walk-forward folds and leakage audit", "Training and validation loss",
+            "Test period: actual against forecast", "Prediction intervals", "Residuals",
+            "Strategy check (a sanity check, not advice)", "Forecast past the data",
+            "Configuration, seed, versions, run time", "Diebold-Mariano"]
 
 
 def run_cli(*args, tmp_path):
@@ -28,12 +30,14 @@ def test_quick_forecast_on_bundled_data_writes_a_full_report(tmp_path):
     assert "source: bundled" in done.stdout
     assert "network not tried (--offline)" in done.stdout
     assert re.search(r"Epoch 1/3", done.stdout)  # Keras progress is visible
+    assert "[fold 1/1]" in done.stdout and "[lstm] 3 epochs" in done.stdout
     report = Path(re.search(r"\[done\] report: (\S+)", done.stdout).group(1))
     assert report.parent.parent == tmp_path / "out" and report.parent.name.startswith("forecast-GSPC-")
     html = report.read_text()
     for section in SECTIONS:
         assert section in html, section
-    assert html.count("data:image/png;base64,") == 4  # split, loss, test, residuals: all inline
+    # split, 2 loss curves, test, intervals, residuals, strategy: all inline
+    assert html.count("data:image/png;base64,") == 7
     assert "http://" not in html and "https://" not in html  # viewable offline
     assert (report.parent / "lstm.keras").is_file() and (report.parent / "metrics.json").is_file()
 
@@ -62,7 +66,12 @@ def write_csv(path, n=300, prices=None):
         (["forecast", "--window", "ten"], 2, "toolkit forecast: error: argument --window: invalid int value: 'ten' (see toolkit forecast --help)"),
         (["forecast", "BAD TICKER"], 2, "toolkit: error: ticker 'BAD TICKER' is not a Yahoo Finance symbol"),
         (["forecast", "NOSUCHTICKER"], 1, "toolkit: error: no prices for NOSUCHTICKER: Yahoo Finance unreachable (DNSError: Could not resolve host (test)), and it is neither cached in"),
-        (["forecast", "--offline", "--start", "2018-10-01"], 1, "toolkit: error: series too short: 63 rows split into train 43 / validation 10 / test 10, but window 60 + horizon 1 need at least 116 rows"),
+        (["forecast", "--offline", "--folds", "80"], 1, "toolkit: error: too many folds: 80 folds of 62 test rows and a gap of 1 leave 70 rows to train the first fold, but window 60 + horizon 1 need at least 95; use --folds"),
+        (["forecast", "--offline", "--horizon", "5", "--gap", "2"], 2, "toolkit: error: --gap must be at least the horizon so no training target overlaps a test target. Received: gap=2, horizon=5"),
+        (["forecast", "--offline", "--horizon", "400"], 1, "toolkit: error: horizon 400 (plus a gap of 400) is too long for the test part of 755 rows"),
+        (["forecast", "--offline", "--models", "lstm,arima"], 2, "toolkit: error: models must be chosen from naive, moving_average, linear, mlp, lstm, gru, cnn_lstm. Received: lstm, arima"),
+        (["forecast", "--offline", "--features", "close,sentiment"], 2, "toolkit: error: features must be chosen from close, open, high, low, volume, return. Received: close, sentiment"),
+        (["forecast", "--offline", "--start", "2018-10-01"], 1, "toolkit: error: series too short: 63 rows split into train 43 / validation 10 / test 10, but window 60 + horizon 1 (gap 1) need at least 116 rows"),
     ],
 )
 def test_bad_options_and_tickers(args, code, message, capsys):
@@ -104,7 +113,7 @@ def test_bad_csv(tmp_path, content, message, capsys):
 def test_short_csv_says_the_numbers(tmp_path, capsys):
     path = write_csv(tmp_path / "short.csv", n=50)
     assert main(["forecast", "--csv", str(path), "--window", "30"]) == 1
-    assert "series too short: 50 rows split into train 34 / validation 8 / test 8, but window 30 + horizon 1 need at least 72 rows" in capsys.readouterr().err
+    assert "series too short: 50 rows split into train 34 / validation 8 / test 8, but window 30 + horizon 1 (gap 1) need at least 72 rows" in capsys.readouterr().err
 
 
 def test_unwritable_output_folder(tmp_path, capsys):
@@ -132,3 +141,35 @@ def test_models_lists_every_builder_with_its_parameters(capsys):
     for spec in registered():
         assert spec.name in out and spec.description in out
     assert "806,017" in out and "93,322" in out and "61,601" in out
+
+
+def test_run_forecast_pipeline_file_quick(tmp_path):
+    done = run_cli("run", "forecast", "--quick", "--quiet", "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "[done] report:" in done.stdout and "source: bundled" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('kind = "forecast"\n[forecast]\nwindw = 30\n', "unknown key 'windw' in [forecast]; allowed: batch_size, cost_bps"),
+        ('kind = "forecast"\n[forecast]\nwindow = "thirty"\n', "[forecast] window must be a whole number. Received: 'thirty'"),
+        ('kind = "forecast"\n[forecast]\nwindow = -3\n', "window must be a positive whole number of steps. Received: window=-3"),
+        ('kind = "forecast"\n[forecast]\nfolds = 2.5\n', "[forecast] folds must be a whole number. Received: 2.5"),
+        ('kind = "forecast"\n[plots]\nwidth = 3\n', "unknown section [plots] for kind 'forecast'; allowed: data, forecast"),
+        ('kind = "forcast"\n', "'kind' must be one of"),
+        ('kind = "forecast"\n[forecast\n', "not valid TOML"),
+    ],
+)
+def test_malformed_pipeline_file(tmp_path, text, message, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"toolkit: error: {path}: ")
+    assert message in err and err.count("\n") == 1
+
+
+def test_unknown_pipeline_name(capsys):
+    assert main(["run", "nonesuch"]) == 2
+    assert capsys.readouterr().err.startswith("toolkit: error: no pipeline named 'nonesuch'; choose one of forecast")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 from toolkit import __version__
@@ -57,7 +56,26 @@ def _add_forecast(commands) -> None:
     p.add_argument("--target", choices=("price", "log-return"), default=defaults.target,
                    help="what the models learn: scaled price level (the lecture) or log returns "
                         "(default: %(default)s)")
-    p.add_argument("--epochs", type=int, default=defaults.epochs, help="most LSTM epochs (default: %(default)s)")
+    p.add_argument("--features", default=",".join(defaults.features), metavar="LIST",
+                   help="input columns: close, open, high, low, volume, return (default: %(default)s)")
+    p.add_argument("--models", default=",".join(defaults.models), metavar="LIST",
+                   help="models: naive, moving_average, linear, mlp, lstm, gru, cnn_lstm (default: %(default)s)")
+    p.add_argument("--multistep", choices=("direct", "recursive"), default=defaults.multistep,
+                   help="multi-step forecasts: one output per step, or a one-step model fed its own "
+                        "forecasts (default: %(default)s)")
+    p.add_argument("--folds", type=int, default=defaults.folds,
+                   help="walk-forward folds; 1 is a single chronological split (default: %(default)s)")
+    p.add_argument("--fold-mode", choices=("expanding", "sliding"), default=defaults.fold_mode,
+                   help="training window of later folds (default: %(default)s)")
+    p.add_argument("--frozen", action="store_true",
+                   help="train on the first fold only and keep those models and scalers for later folds")
+    p.add_argument("--gap", type=int, default=None,
+                   help="rows between the last training target and the first test target (default: the horizon)")
+    p.add_argument("--cost-bps", type=float, default=defaults.cost_bps,
+                   help="strategy check: cost per position change in basis points (default: %(default)s)")
+    p.add_argument("--mc-samples", type=int, default=defaults.mc_samples,
+                   help="Monte Carlo dropout passes for LSTM/GRU intervals, 0 for none (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=defaults.epochs, help="most epochs of each network (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=defaults.batch_size, help="(default: %(default)s)")
     p.add_argument("--patience", type=int, default=defaults.patience,
                    help="early-stopping patience in epochs (default: %(default)s)")
@@ -74,46 +92,46 @@ def _add_forecast(commands) -> None:
 
 
 def _forecast(args) -> int:
-    from dataclasses import replace
+    from toolkit.data.load import PriceRequest
+    from toolkit.runs.forecast import ForecastConfig, forecast_job
 
-    from toolkit.data.load import PriceRequest, load_prices
-    from toolkit.reports.writer import ensure_writable_dir
-    from toolkit.runs.forecast import ForecastConfig, run_forecast, write_forecast_report
-
-    started = time.perf_counter()
     config = ForecastConfig(window=args.window, horizon=args.horizon, target=args.target,
-                            epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
-                            seed=args.seed, verbose=0 if args.quiet else 2)
+                            features=tuple(args.features.split(",")), models=tuple(args.models.split(",")),
+                            multistep=args.multistep, folds=args.folds, fold_mode=args.fold_mode,
+                            refit=not args.frozen, gap=args.gap, cost_bps=args.cost_bps,
+                            mc_samples=args.mc_samples, epochs=args.epochs, batch_size=args.batch_size,
+                            patience=args.patience, seed=args.seed, verbose=0 if args.quiet else 2)
     if args.quick:
         config = config.quick_profile()
-    config.validate()
+    if args.csv is not None and args.ticker is not None:
+        raise UsageError(f"give a ticker or --csv, not both. Received: {args.ticker!r} and --csv {args.csv}")
     request = PriceRequest(ticker=args.ticker, csv=args.csv, start=args.start, end=args.end,
                            offline=args.offline, cache_dir=args.cache_dir,
                            price_column=args.price_column, date_column=args.date_column)
-    if args.csv is not None and args.ticker is not None:
-        raise UsageError(f"give a ticker or --csv, not both. Received: {args.ticker!r} and --csv {args.csv}")
-    request.dates()
-    out_dir = ensure_writable_dir(args.out or _default_out())
+    forecast_job(request, config, args.out or _default_out())
+    return 0
 
-    print(f"[data] loading {args.csv or args.ticker or '^GSPC (default)'} ...")
-    prices = load_prices(request)
-    prov = prices.provenance
-    data_seconds = time.perf_counter() - started
-    print(f"[data] {len(prices):,} rows of {prov.name} {prices.target}, {prices.dates[0].date()} to "
-          f"{prices.dates[-1].date()}; source: {prov.source} ({prov.detail})")
-    if prov.note:
-        print(f"[data] note: {prov.note}")
-    result = run_forecast(prices, config, log=print)
-    result.seconds = {"data": data_seconds, **result.seconds}
-    print("[report] writing ...")
-    path = write_forecast_report(result, out_dir)
-    result.seconds["total"] = time.perf_counter() - started
-    ranking = ", ".join(f"{name} {result.outcomes[name].metrics['test']['MAE']:.4g}" for name in result.ranking)
-    print(f"[result] test MAE: {ranking}")
-    print(f"[result] {result.verdict}")
-    for warning in result.warnings:
-        print(f"[warning] {warning}")
-    print(f"[done] report: {path}  ({result.seconds['total']:.1f} s)")
+
+def _add_run(commands) -> None:
+    p = commands.add_parser("run", help="run a pipeline file from pipelines/ (e.g. forecast)",
+                            description="Run a pipeline described by a TOML file in pipelines/ "
+                            "(`toolkit run forecast` or `toolkit run path/to/file.toml`).")
+    p.add_argument("pipeline", help="a pipeline name (pipelines/NAME.toml) or a .toml path")
+    p.add_argument("--quick", action="store_true", help="the pipeline's small profile (tests, a first look)")
+    p.add_argument("--seed", type=int, default=None, help="override the file's seed")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help=f"folder for reports (default: ${REPORTS_ENV} or ./reports)")
+    p.add_argument("--quiet", action="store_true", help="no Keras per-epoch lines")
+    p.set_defaults(handler=_run)
+
+
+def _run(args) -> int:
+    from toolkit.runs.pipeline_file import load_pipeline, resolve_pipeline
+    from toolkit.runs.registry import PIPELINE_KINDS
+
+    pipeline = load_pipeline(resolve_pipeline(args.pipeline), {k: v.sections for k, v in PIPELINE_KINDS.items()})
+    PIPELINE_KINDS[pipeline.kind].run(pipeline, quick=args.quick, seed=args.seed,
+                                      out_dir=args.out or _default_out(), verbose=0 if args.quiet else 2)
     return 0
 
 
@@ -144,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_forecast(commands)
+    _add_run(commands)
     _add_models(commands)
     return parser
 

@@ -2,20 +2,21 @@ import numpy as np
 import pytest
 
 from tests.conftest import random_walk
-from toolkit.errors import DataError
-from toolkit.pipelines.windowed import make_windowed_data
+from toolkit.errors import DataError, UsageError
+from toolkit.pipelines.windowed import FoldBounds, make_windowed_data
 
 
 @pytest.mark.parametrize("target", ["price", "log-return"])
-def test_no_training_sample_sees_validation_or_test_rows(target):
+def test_every_target_of_a_sample_lies_in_its_part(target):
     data = make_windowed_data(random_walk(600), window=30, horizon=3, target=target)
-    train_end = data.split.train_end
-    assert data.target_index["train"].max() < train_end
-    assert data.target_index["validation"].min() >= train_end
-    assert data.target_index["test"].min() >= data.split.val_end
-    # Inputs of every sample end `horizon` rows before its target.
-    for part in ("train", "validation", "test"):
-        assert (data.last_input_index(part) == data.target_index[part] - 3).all()
+    b = data.bounds
+    train, val, test = (data.target_rows(p) for p in ("train", "validation", "test"))
+    assert b.train_start <= train.min() and train.max() < b.train_end
+    assert b.train_end <= val.min() and val.max() < b.val_end
+    assert b.test_start <= test.min() and test.max() < b.test_end
+    assert b.gap == 3 and test.min() - val.max() > 3  # the gap keeps test targets apart
+    assert data.y["train"].shape == (len(data.origin["train"]), 3)
+    assert data.x["train"].shape[1:] == (30, 1)
 
 
 def test_training_windows_hold_only_past_values():
@@ -23,32 +24,43 @@ def test_training_windows_hold_only_past_values():
     n = 500
     data = make_windowed_data(np.arange(1, n + 1, dtype=float), window=20, horizon=2)
     rows = np.rint(data.feature_scaler.inverse_transform(data.x["train"][:, :, 0].reshape(-1, 1))).reshape(-1, 20) - 1
-    assert (rows.max(axis=1) < data.target_index["train"]).all()
-    assert rows.max() < data.split.train_end
+    assert (rows[:, -1] == data.origin["train"]).all()
+    assert (rows.max(axis=1) < data.target_rows("train").min(axis=1)).all()
+    assert rows.max() < data.bounds.train_end
 
 
 def test_price_scaler_statistics_are_those_of_the_training_rows():
     prices = random_walk(800, seed=3)
     data = make_windowed_data(prices, window=20)
-    train = prices[: data.split.train_end]
+    train = prices[: data.bounds.train_end]
     assert data.feature_scaler.data_min_[0] == train.min()
     assert data.feature_scaler.data_max_[0] == train.max()
+    assert data.target_scaler.data_min_[0] == train.min()
     assert train.max() < prices.max() or train.min() > prices.min()  # the test part differs
 
 
 def test_return_scaler_statistics_are_those_of_the_training_rows():
     prices = random_walk(800, seed=4)
     data = make_windowed_data(prices, window=20, target="log-return")
-    returns = np.diff(np.log(prices[: data.split.train_end]))
+    returns = np.diff(np.log(prices[: data.bounds.train_end]))
     assert data.feature_scaler.mean_[0] == pytest.approx(returns.mean(), rel=1e-12)
     assert data.feature_scaler.scale_[0] == pytest.approx(returns.std(), rel=1e-12)
+
+
+def test_fold_scaler_sees_only_its_own_training_rows():
+    prices = random_walk(900, seed=8)
+    bounds = FoldBounds(train_start=200, train_end=500, val_end=600, test_start=601, test_end=800)
+    data = make_windowed_data(prices, window=20, bounds=bounds)
+    assert data.feature_scaler.data_min_[0] == prices[200:500].min()
+    assert data.feature_scaler.data_max_[0] == prices[200:500].max()
+    assert data.target_rows("test").max() < 800 and data.target_rows("train").min() >= 200
 
 
 def test_changing_the_future_leaves_training_arrays_unchanged():
     prices = random_walk(600, seed=5)
     data = make_windowed_data(prices, window=30)
     altered = prices.copy()
-    altered[data.split.train_end:] *= 3.0
+    altered[data.bounds.train_end:] *= 3.0
     again = make_windowed_data(altered, window=30)
     np.testing.assert_array_equal(data.x["train"], again.x["train"])
     np.testing.assert_array_equal(data.y["train"], again.y["train"])
@@ -60,6 +72,28 @@ def test_outputs_map_back_to_prices(target):
     data = make_windowed_data(prices, window=10, horizon=2, target=target)
     recovered = data.to_price(data.y["test"], data.origin_prices("test"))
     np.testing.assert_allclose(recovered, data.actual("test"), rtol=1e-5)
+
+
+@pytest.mark.parametrize("target", ["price", "log-return"])
+def test_recursive_forecast_of_a_perfect_one_step_model_is_exact(target):
+    prices = random_walk(400, seed=7)
+    data = make_windowed_data(prices, window=10, horizon=3, target=target)
+
+    def oracle(windows):
+        """Price target: the true next price after the window's last value (found by
+        matching it in the series). Return target: a zero return."""
+        if target == "log-return":
+            return np.full(len(windows), data.target_scaler.transform([[0.0]])[0, 0])
+        last = data.feature_scaler.inverse_transform(windows[:, -1, :])[:, 0]
+        rows = np.abs(prices[None, :] - last[:, None]).argmin(axis=1)
+        return data.target_scaler.transform(prices[rows + 1][:, None])[:, 0]
+
+    forecast = data.recursive_prices(oracle, data.x["test"], data.origin_prices("test"))
+    assert forecast.shape == data.actual("test").shape
+    if target == "price":
+        np.testing.assert_allclose(forecast, data.actual("test"), rtol=1e-4)
+    else:  # a zero-return oracle is persistence at every step
+        np.testing.assert_allclose(forecast, np.repeat(data.origin_prices("test")[:, None], 3, 1), rtol=1e-5)
 
 
 def test_next_window_is_the_newest():
@@ -74,10 +108,16 @@ def test_too_short_names_the_numbers():
         make_windowed_data(random_walk(100), window=60, horizon=1)
     assert str(err.value) == (
         "series too short: 100 rows split into train 70 / validation 15 / test 15, but window 60 + "
-        "horizon 1 need at least 116 rows (20 training windows, 5 validation and test targets); "
+        "horizon 1 (gap 1) need at least 116 rows (20 training windows, 5 validation and test targets); "
         "use a longer date range or a smaller --window"
     )
     # The stated minimum is enough, and one row fewer is not.
     make_windowed_data(random_walk(116), window=60, horizon=1)
     with pytest.raises(DataError, match="need at least 116 rows"):
         make_windowed_data(random_walk(115), window=60, horizon=1)
+
+
+def test_gap_smaller_than_horizon_is_refused():
+    with pytest.raises(UsageError) as err:
+        make_windowed_data(random_walk(300), window=10, horizon=5, gap=2)
+    assert str(err.value) == "the gap between training and test must be at least the horizon. Received: gap=2, horizon=5"

@@ -129,27 +129,30 @@ def mlp_classifier(
 
 @keras.saving.register_keras_serializable(package="toolkit")
 class GaussianHead(layers.Layer):
-    """Mean and variance of a Gaussian noise model, output side by side: ``[mean, variance]``.
+    """Means and variances of a Gaussian noise model, side by side: ``[means, variances]``.
 
     Args:
         noise: ``"heteroscedastic"`` (variance depends on the input, its own dense unit) or
-            ``"homoscedastic"`` (one learned variance, the tutorial's noise model).
+            ``"homoscedastic"`` (one learned variance per output, the tutorial's noise model).
+        outputs: Predicted values (e.g. steps ahead); the layer emits ``2 * outputs``.
         min_variance: Floor added to the softplus variance for numerical safety.
     """
 
-    def __init__(self, noise: str = "heteroscedastic", min_variance: float = 1e-6, **kwargs):
+    def __init__(self, noise: str = "heteroscedastic", outputs: int = 1, min_variance: float = 1e-6, **kwargs):
         super().__init__(**kwargs)
         self.noise = noise
+        self.outputs = outputs
         self.min_variance = min_variance
-        self.mean = layers.Dense(1, name="mean")
-        self.raw_variance = layers.Dense(1, name="raw_variance") if noise == "heteroscedastic" else None
+        self.mean = layers.Dense(outputs, name="mean")
+        self.raw_variance = layers.Dense(outputs, name="raw_variance") if noise == "heteroscedastic" else None
 
     def build(self, input_shape):
         self.mean.build(input_shape)
         if self.raw_variance is not None:
             self.raw_variance.build(input_shape)
         else:
-            self.raw_log_variance = self.add_weight(shape=(1,), initializer="zeros", name="raw_log_variance")
+            self.raw_log_variance = self.add_weight(shape=(self.outputs,), initializer="zeros",
+                                                    name="raw_log_variance")
 
     def call(self, features):
         mean = self.mean(features)
@@ -158,23 +161,28 @@ class GaussianHead(layers.Layer):
         return ops.concatenate([mean, ops.softplus(raw) + self.min_variance], axis=-1)
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], 2)
+        return (*input_shape[:-1], 2 * self.outputs)
 
     def get_config(self):
-        return {**super().get_config(), "noise": self.noise, "min_variance": self.min_variance}
+        return {**super().get_config(), "noise": self.noise, "outputs": self.outputs,
+                "min_variance": self.min_variance}
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
 def gaussian_nll(y_true, y_pred):
     """Negative log-likelihood of ``y_true`` under N(mean, variance) from :class:`GaussianHead`."""
-    y_true = ops.reshape(ops.cast(y_true, y_pred.dtype), (-1,))
-    mean, variance = y_pred[:, 0], y_pred[:, 1]
+    outputs = y_pred.shape[-1] // 2
+    y_true = ops.reshape(ops.cast(y_true, y_pred.dtype), (-1, outputs))
+    mean, variance = y_pred[:, :outputs], y_pred[:, outputs:]
     return ops.mean(0.5 * (ops.log(2 * math.pi * variance) + ops.square(y_true - mean) / variance))
 
 
 def split_mean_variance(predictions):
-    """``(mean, variance)`` arrays from a Gaussian model's ``predict`` output."""
-    return predictions[:, 0], predictions[:, 1]
+    """``(mean, variance)`` from a Gaussian model's ``predict`` output: shape ``(n,)`` each
+    for one output, ``(n, outputs)`` for several."""
+    outputs = predictions.shape[-1] // 2
+    mean, variance = predictions[:, :outputs], predictions[:, outputs:]
+    return (mean[:, 0], variance[:, 0]) if outputs == 1 else (mean, variance)
 
 
 @register("gaussian_mlp", "dense", "MLP with a Gaussian noise model: mean and variance by NLL")
@@ -183,6 +191,7 @@ def gaussian_mlp(
     hidden_units=(50, 50),
     activation: str = "tanh",
     noise: str = "heteroscedastic",
+    outputs: int = 1,
     dropout: float = 0.0,
     kernel_initializer: str = "glorot_uniform",
     optimizer: str = "adam",
@@ -203,6 +212,7 @@ def gaussian_mlp(
         activation: Hidden activation. Defaults to ``"tanh"``.
         noise: ``"heteroscedastic"`` or ``"homoscedastic"`` (the tutorial's single learned
             noise variance). Defaults to ``"heteroscedastic"``.
+        outputs: Values predicted, each with its variance. Defaults to 1.
         dropout: Dropout after each hidden layer. Defaults to 0.
         kernel_initializer: Defaults to ``"glorot_uniform"``.
         optimizer: Defaults to ``"adam"``.
@@ -211,7 +221,7 @@ def gaussian_mlp(
         name: Defaults to ``"gaussian_mlp"``.
 
     Returns:
-        A compiled functional model with output shape ``(None, 2)``.
+        A compiled functional model with output shape ``(None, 2 * outputs)``.
 
     Example:
         >>> model = gaussian_mlp()
@@ -219,14 +229,15 @@ def gaussian_mlp(
         (None, 2)
     """
     check_positive_int("input_dim", input_dim)
+    check_positive_int("outputs", outputs)
     hidden_units = check_units("hidden_units", hidden_units)
     check_dense_options(activation, kernel_initializer, dropout)
     if noise not in ("heteroscedastic", "homoscedastic"):
         raise ValueError(f"`noise` must be one of heteroscedastic, homoscedastic. Received: noise={noise!r}")
     inputs = keras.Input(shape=(input_dim,), name="features")
     x = _hidden_stack(inputs, hidden_units, activation, kernel_initializer, dropout)
-    outputs = GaussianHead(noise=noise, name="gaussian")(x)
-    model = keras.Model(inputs, outputs, name=name)
+    head = GaussianHead(noise=noise, outputs=outputs, name="gaussian")(x)
+    model = keras.Model(inputs, head, name=name)
     return compile_model(model, loss=gaussian_nll, optimizer=optimizer, learning_rate=learning_rate,
                          clipnorm=clipnorm)
 

@@ -40,20 +40,21 @@ class WindowLinear:
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> "WindowLinear":
         self.model_ = LinearRegression().fit(x.reshape(len(x), -1), y)
-        self.coef_ = self.model_.coef_
-        self.intercept_ = float(self.model_.intercept_)
+        self.coef_ = np.asarray(self.model_.coef_, dtype="float64")
+        self.intercept_ = np.asarray(self.model_.intercept_, dtype="float64")
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return x.reshape(len(x), -1).astype("float64") @ self.coef_ + self.intercept_
+        """Shape ``(m,)`` for a one-column target, ``(m, k)`` for ``k`` columns."""
+        return x.reshape(len(x), -1).astype("float64") @ self.coef_.T + self.intercept_
 
     def to_dict(self) -> dict:
         """Parameters as plain JSON-able data (no pickle to load back)."""
-        return {"coef": self.coef_.tolist(), "intercept": self.intercept_}
+        return {"coef": self.coef_.tolist(), "intercept": self.intercept_.tolist()}
 
     @classmethod
     def from_dict(cls, params: dict) -> "WindowLinear":
         model = cls()
         model.coef_ = np.asarray(params["coef"], dtype="float64")
-        model.intercept_ = float(params["intercept"])
+        model.intercept_ = np.asarray(params["intercept"], dtype="float64")
         return model

@@ -1,0 +1,80 @@
+"""The forecast report: figures and tables from a ForecastResult, rendered to one HTML page."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+
+from toolkit.reports import plots
+from toolkit.reports.html import figure_to_data_uri, render
+
+
+def render_forecast_report(result) -> str:
+    """Self-contained HTML of a :class:`~toolkit.runs.forecast.ForecastResult`."""
+    cfg, prov = result.config, result.prices.provenance
+    pooled = result.pooled
+    step = cfg.horizon - 1
+    target_dates = result.dates[pooled["origin_rows"] + cfg.horizon]
+    next_day_dates = result.dates[pooled["origin_rows"] + 1]
+    actual = pooled["actual"][:, step]
+    predictions = {name: p[:, step] for name, p in pooled["predictions"].items()}
+    bands = {name: {level: (lo[:, step], hi[:, step]) for level, (lo, hi) in levels.items()}
+             for name, levels in pooled["intervals"].items()}
+    last_fold = result.folds[-1]
+    neural = [(name, record) for name, record in last_fold.training.items()]
+    last_price = float(result.series[-1])
+    strategy_hold = next(iter(result.strategy.values()))["buy_and_hold"] if result.strategy else None
+    b = last_fold.bounds
+    split_rows = [
+        {"part": part, "rows": hi - lo, "first": result.dates[lo].date(), "last": result.dates[hi - 1].date()}
+        for part, (lo, hi) in (("train", (b.train_start, b.train_end)), ("validation", (b.train_end, b.val_end)),
+                               ("gap", (b.val_end, b.test_start)), ("test", (b.test_start, b.test_end)))
+        if hi > lo
+    ]
+    context = {
+        "result": result,
+        "cfg": cfg,
+        "title": f"Forecast report: {prov.name}",
+        "provenance": prov,
+        "cleaning": result.prices.cleaning,
+        "split_rows": split_rows,
+        "first_date": result.dates[0].date(),
+        "last_date": result.dates[-1].date(),
+        "last_price": last_price,
+        "n_test": len(actual),
+        "metric_rows": [(rank + 1, name, result.headline[name]) for rank, name in enumerate(result.ranking)],
+        "loss_figures": [(name, record, figure_to_data_uri(plots.loss_curves_figure(
+            record.history, result.titles[name], record.best_epoch))) for name, record in neural],
+        "split_figure": figure_to_data_uri(plots.price_split_figure(
+            result.dates, result.series, [f.bounds for f in result.folds],
+            f"{prov.name}: {result.prices.target}, test blocks shaded")),
+        "test_figure": figure_to_data_uri(plots.actual_vs_predicted_figure(
+            target_dates, actual, predictions, f"Test forecasts {cfg.horizon} business day(s) ahead")),
+        "residual_figure": figure_to_data_uri(plots.residuals_figure(target_dates, actual, predictions)),
+        "interval_figure": figure_to_data_uri(plots.interval_figure(target_dates, actual, predictions, bands))
+        if bands else None,
+        "strategy_figure": figure_to_data_uri(plots.strategy_figure(
+            next_day_dates, {name: s["wealth"] for name, s in result.strategy.items()},
+            strategy_hold, cfg.cost_bps)) if result.strategy else None,
+        "forecast_rows": [(name, values, [100 * (v / last_price - 1) for v in values])
+                          for name, values in result.next_forecasts.items()],
+        "config": asdict(cfg),
+    }
+    return render("forecast.html.j2", **context)
+
+
+def lag_label(best_lag) -> str:
+    if best_lag is None:
+        return "\u2014"
+    return "same day" if best_lag == 0 else f"{best_lag:+d} day" + ("s" if abs(best_lag) > 1 else "")
+
+
+def _register_filters():
+    from toolkit.reports.html import _ENV
+
+    _ENV.filters["lag"] = lag_label
+    _ENV.filters["pct"] = lambda v: "\u2014" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{100 * v:.1f} %"
+
+
+_register_filters()

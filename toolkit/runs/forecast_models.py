@@ -1,0 +1,275 @@
+"""The models a forecast run can compare, behind one small interface.
+
+Every model forecasts prices for steps ``1..horizon`` from the same windows. Baselines work
+in price space; neural and linear models in the scaled space of
+:class:`~toolkit.pipelines.windowed.WindowedData`, mapped back with ``to_price``. With the
+``recursive`` strategy a one-step model is iterated on its own outputs instead of
+predicting every step directly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from toolkit.errors import UsageError
+from toolkit.evaluation.baselines import WindowLinear
+from toolkit.evaluation.intervals import LEVELS, gaussian_interval
+from toolkit.pipelines.windowed import WindowedData
+
+MODELS = ("naive", "moving_average", "linear", "mlp", "lstm", "gru", "cnn_lstm")
+DEFAULT_MODELS = ("naive", "moving_average", "linear", "mlp", "lstm")
+STRATEGIES = ("direct", "recursive")
+
+
+def check_models(names) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip().lower().replace("-", "_") for n in names if n.strip()))
+    unknown = [n for n in names if n not in MODELS]
+    if unknown or not names:
+        raise UsageError(f"models must be chosen from {', '.join(MODELS)}. Received: {', '.join(names) or 'none'}")
+    return ("naive",) + tuple(n for n in names if n != "naive")  # naive is every report's yardstick
+
+
+def part_inputs(data: WindowedData, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """Windows and origin rows of a part, or of the newest window (``part="next"``)."""
+    if part == "next":
+        return data.x_next, np.array([len(data.prices) - 1])
+    return data.x[part], data.origin[part]
+
+
+class ForecastModel:
+    """Base of the run's models.
+
+    Attributes:
+        name: Short key, as on the command line.
+        title: What the report calls it.
+        kind: ``"baseline"`` or ``"neural"``.
+        interval: How it makes prediction intervals: None, ``"gaussian"`` or ``"mc-dropout"``.
+        training: The :class:`~toolkit.training.TrainingRecord` of neural models.
+        n_params: Trainable parameters (or coefficients).
+    """
+
+    name = ""
+    title = ""
+    kind = "baseline"
+    interval = None
+
+    def __init__(self, config):
+        self.config = config
+        self.training = None
+        self.n_params = None
+
+    def fit(self, data: WindowedData, log=print) -> "ForecastModel":
+        return self
+
+    def predict_prices(self, data: WindowedData, part: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def interval_prices(self, data: WindowedData, part: str) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+        """Per level in :data:`LEVELS`, (lower, upper) prices of shape ``(m, horizon)``."""
+        return {}
+
+    def save(self, folder: Path) -> list[str]:
+        return []
+
+
+class Naive(ForecastModel):
+    name, title = "naive", "Naive persistence (tomorrow = today)"
+
+    def predict_prices(self, data, part):
+        _, origin = part_inputs(data, part)
+        return np.repeat(data.prices[origin][:, None], data.horizon, axis=1)
+
+
+class MovingAverage(ForecastModel):
+    name = "moving_average"
+
+    def __init__(self, config, days: int = 5):
+        super().__init__(config)
+        self.days = days
+        self.title = f"Moving average of the last {days} days"
+
+    def predict_prices(self, data, part):
+        _, origin = part_inputs(data, part)
+        rows = origin[:, None] - np.arange(self.days)
+        average = data.prices[np.clip(rows, 0, None)].mean(axis=1)
+        return np.repeat(average[:, None], data.horizon, axis=1)
+
+
+class _ScaledModel(ForecastModel):
+    """Models that output scaled targets; direct or recursive."""
+
+    @property
+    def steps_out(self) -> int:
+        return 1 if self.config.multistep == "recursive" else self.config.horizon
+
+    def _targets(self, data, part):
+        return data.y[part][:, : self.steps_out]
+
+    def _predict_scaled(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_prices(self, data, part):
+        x, origin = part_inputs(data, part)
+        origin_prices = data.prices[origin]
+        if self.config.multistep == "recursive":
+            return data.recursive_prices(lambda w: self._predict_scaled(w)[:, 0], x, origin_prices)
+        return data.to_price(self._predict_scaled(x), origin_prices)
+
+
+class Linear(_ScaledModel):
+    name = "linear"
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.title = f"Linear regression on the {config.window}-step window"
+
+    def fit(self, data, log=print):
+        self.estimator = WindowLinear().fit(data.x["train"], self._targets(data, "train"))
+        self.n_params = int(np.size(self.estimator.coef_) + np.size(self.estimator.intercept_))
+        return self
+
+    def _predict_scaled(self, x):
+        return np.asarray(self.estimator.predict(x)).reshape(len(x), -1)
+
+    def save(self, folder):
+        (folder / "linear.json").write_text(json.dumps(self.estimator.to_dict()))
+        return ["linear.json"]
+
+
+class _KerasModel(_ScaledModel):
+    kind = "neural"
+
+    def _build(self, data):
+        raise NotImplementedError
+
+    def _inputs(self, x):
+        return x
+
+    def fit(self, data, log=print):
+        from toolkit.training import fit, set_seed
+
+        set_seed(self.config.seed)
+        self.model = self._build(data)
+        self.n_params = self.model.count_params()
+        log(f"[{self.name}] training {self.title} ({self.n_params:,} parameters), up to "
+            f"{self.config.epochs} epochs, batch {self.config.batch_size}")
+        self.training = fit(
+            self.model, self._inputs(data.x["train"]), self._targets(data, "train"),
+            validation_data=(self._inputs(data.x["validation"]), self._targets(data, "validation")),
+            epochs=self.config.epochs, batch_size=self.config.batch_size,
+            patience=self.config.patience, verbose=self.config.verbose,
+        )
+        log(f"[{self.name}] {self.training.epochs_run} epochs in {self.training.seconds:.1f} s; "
+            f"kept epoch {self.training.best_epoch}")
+        return self
+
+    def _predict_scaled(self, x):
+        return self.model.predict(self._inputs(x), batch_size=1024, verbose=0)
+
+    def save(self, folder):
+        self.model.save(folder / f"{self.name}.keras")
+        return [f"{self.name}.keras"]
+
+
+class _Recurrent(_KerasModel):
+    """The stacked network (LSTM or GRU).
+
+    Its intervals combine Monte Carlo dropout (dropout left on at prediction: the spread
+    of the passes is the model's uncertainty) with the noise variance of its validation
+    residuals, which dropout alone does not see (Zhu and Laptev, 2017).
+    """
+
+    interval = "mc-dropout"
+    cell = "lstm"
+
+    def _build(self, data):
+        from toolkit.builders.recurrent import stacked_lstm
+
+        c = self.config
+        return stacked_lstm(window=c.window, n_features=data.n_features, units=c.lstm_units,
+                            dropout=c.dropout, dense_units=c.dense_units, outputs=self.steps_out,
+                            cell=self.cell, learning_rate=c.learning_rate, name=f"stacked_{self.cell}")
+
+    def fit(self, data, log=print):
+        super().fit(data, log)
+        residuals = self._targets(data, "validation") - self._predict_scaled(data.x["validation"])
+        self.noise_variance_ = residuals.var(axis=0)
+        return self
+
+    def interval_prices(self, data, part):
+        if self.config.multistep == "recursive" or not self.config.mc_samples:
+            return {}
+        import tensorflow as tf
+
+        x, origin = part_inputs(data, part)
+        stochastic = tf.function(lambda batch: self.model(batch, training=True))
+        draws = np.stack([stochastic(tf.constant(x)).numpy() for _ in range(self.config.mc_samples)])
+        variance = draws.var(axis=0) + self.noise_variance_
+        center = self._predict_scaled(x)
+        # The scaler and the price map are increasing, so bounds map to bounds.
+        return {level: tuple(data.to_price(bound, data.prices[origin])
+                             for bound in gaussian_interval(center, variance, level))
+                for level in LEVELS}
+
+
+class LSTM(_Recurrent):
+    name, title, cell = "lstm", "Stacked LSTM (lecture architecture)", "lstm"
+
+
+class GRU(_Recurrent):
+    name, title, cell = "gru", "Stacked GRU", "gru"
+
+
+class CNNLSTM(_KerasModel):
+    name, title = "cnn_lstm", "CNN-LSTM (Conv1D features into an LSTM)"
+
+    def _build(self, data):
+        from toolkit.builders.conv import cnn_lstm
+
+        c = self.config
+        return cnn_lstm(window=c.window, n_features=data.n_features, outputs=self.steps_out,
+                        learning_rate=c.learning_rate)
+
+
+class GaussianMLP(_KerasModel):
+    """MLP on the flattened window with the tutorial's Gaussian noise head."""
+
+    name, title, interval = "mlp", "MLP on the window, Gaussian noise head", "gaussian"
+
+    def _build(self, data):
+        from toolkit.builders.dense import gaussian_mlp
+
+        return gaussian_mlp(input_dim=self.config.window * data.n_features, hidden_units=(64, 32),
+                            activation="relu", kernel_initializer="he_normal", outputs=self.steps_out,
+                            learning_rate=self.config.learning_rate)
+
+    def _inputs(self, x):
+        return x.reshape(len(x), -1)
+
+    def _mean_variance(self, x):
+        predicted = self.model.predict(self._inputs(x), batch_size=1024, verbose=0)
+        k = predicted.shape[1] // 2
+        return predicted[:, :k], predicted[:, k:]
+
+    def _predict_scaled(self, x):
+        return self._mean_variance(x)[0]
+
+    def interval_prices(self, data, part):
+        if self.config.multistep == "recursive":
+            return {}
+        x, origin = part_inputs(data, part)
+        mean, variance = self._mean_variance(x)
+        # The scaler and the price map are increasing, so bounds map to bounds.
+        return {level: tuple(data.to_price(bound, data.prices[origin])
+                             for bound in gaussian_interval(mean, variance, level))
+                for level in LEVELS}
+
+
+_CLASSES = {cls.name: cls for cls in (Naive, MovingAverage, Linear, GaussianMLP, LSTM, GRU, CNNLSTM)}
+
+
+def create_model(name: str, config) -> ForecastModel:
+    return _CLASSES[name](config)
