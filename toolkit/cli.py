@@ -35,10 +35,12 @@ def _add_forecast(commands) -> None:
     defaults = ForecastConfig()
     p = commands.add_parser(
         "forecast",
-        help="train the stacked LSTM beside naive and linear baselines, write an HTML report",
-        description="Forecast a daily price series: fetch (or read) prices, split them in time, "
-        "train the lecture's stacked LSTM beside naive persistence and a linear model, and write "
-        "a self-contained HTML report with metrics.json and the trained models.",
+        help="backtest the stacked LSTM and other models against honest baselines, write an HTML report",
+        description="Forecast a daily price series: fetch (or read) prices, split them in time "
+        "(one split or walk-forward folds), train the lecture's stacked LSTM and the other chosen "
+        "models beside naive persistence, a moving average and a linear model, test whether any "
+        "beats naive (Diebold-Mariano), and write a self-contained HTML report with metrics.json "
+        "and the trained models.",
         epilog="Data: Yahoo Finance when reachable, cached under data/cache (or --cache-dir, "
         "$TOOLKIT_CACHE_DIR); with no network the cache, then the bundled ^GSPC / ^IXIC "
         "(1999-2018), serve. Exit codes: 0 ok, 1 run failed, 2 bad usage.",
