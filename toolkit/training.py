@@ -61,6 +61,7 @@ def fit(
     batch_size: int = 64,
     patience: int | None = 5,
     verbose: int = 2,
+    callbacks: list | None = None,
 ) -> TrainingRecord:
     """Train a compiled model, keeping the weights of its best validation epoch.
 
@@ -74,12 +75,13 @@ def fit(
         patience: Epochs without a better ``val_loss`` before stopping; ``None`` disables
             early stopping. Defaults to 5.
         verbose: Keras progress: 0 silent, 1 bar, 2 one line per epoch. Defaults to 2.
+        callbacks: More Keras callbacks (e.g. a learning-rate schedule). Defaults to None.
 
     Returns:
         The :class:`TrainingRecord`.
     """
     timer = EpochTimer()
-    callbacks = [timer]
+    callbacks = [timer, *(callbacks or [])]
     stopper = None
     if validation_data is not None and patience is not None:
         stopper = keras.callbacks.EarlyStopping(
@@ -103,3 +105,80 @@ def fit(
         stopped_early=bool(stopper is not None and stopper.stopped_epoch > 0),
         seconds=float(sum(timer.epoch_seconds)),
     )
+
+
+def refine_lbfgs(pinn, points, u, *, network=None, max_iter: int = 5000, time_limit: float | None = None,
+                 record_every: int = 50, log=None) -> dict:
+    """Continue a :class:`~toolkit.builders.pinn.PINN`'s training with SciPy's L-BFGS-B.
+
+    The loss and its gradient come from one compiled (XLA) function of the flat weight
+    vector, so each of SciPy's evaluations is a single call, with no Python loop over
+    points. Pass a float64 copy of the network as ``network`` to polish in double precision.
+
+    Args:
+        pinn: The PINN (its residual, weight and collocation points are used).
+        points: Initial / boundary points ``(n, d)``.
+        u: Their values ``(n,)``.
+        network: The network whose weights are optimised. Defaults to ``pinn.network``.
+        max_iter: Most L-BFGS iterations. Defaults to 5,000.
+        time_limit: Stop after this many seconds. Defaults to None (no limit).
+        record_every: Record the loss terms every this many iterations. Defaults to 50.
+        log: Receives a progress line at each record. Defaults to None.
+
+    Returns:
+        ``{"history": {"iteration", "loss", "data_loss", "residual_loss"}, "iterations",
+        "seconds", "message"}``.
+    """
+    import tensorflow as tf
+    from scipy.optimize import minimize
+
+    from toolkit.builders.pinn import network_dtype
+
+    network = network or pinn.network
+    dtype = network_dtype(network)
+    variables = network.trainable_variables
+    shapes = [v.shape for v in variables]
+    sizes = [int(np.prod(s)) for s in shapes]
+    points = tf.constant(np.asarray(points), dtype=dtype)
+    u = tf.constant(np.asarray(u), dtype=dtype)
+    weight = tf.constant(pinn.residual_weight, dtype=dtype)
+
+    @tf.function(jit_compile=True)
+    def value_and_gradient(theta):
+        for variable, part, shape in zip(variables, tf.split(theta, sizes), shapes):
+            variable.assign(tf.reshape(part, shape))
+        with tf.GradientTape() as tape:
+            data_loss, residual_loss = pinn.loss_terms(points, u, network)
+            loss = data_loss + weight * residual_loss
+        gradients = tape.gradient(loss, variables)
+        return loss, tf.concat([tf.reshape(g, [-1]) for g in gradients], 0), data_loss, residual_loss
+
+    history = {"iteration": [], "loss": [], "data_loss": [], "residual_loss": []}
+    latest = {}
+
+    def objective(theta):
+        loss, gradient, data_loss, residual_loss = value_and_gradient(tf.constant(theta, dtype=dtype))
+        latest.update(loss=float(loss), data_loss=float(data_loss), residual_loss=float(residual_loss))
+        return float(loss), gradient.numpy().astype("float64")
+
+    started = time.perf_counter()
+    count = [0]
+
+    def callback(intermediate_result):
+        count[0] += 1
+        if count[0] % record_every == 0:
+            history["iteration"].append(count[0])
+            for key in ("loss", "data_loss", "residual_loss"):
+                history[key].append(latest[key])
+            if log:
+                log(f"[l-bfgs {dtype}] iteration {count[0]}: loss {latest['loss']:.3e}")
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            raise StopIteration
+
+    theta = np.concatenate([v.numpy().reshape(-1) for v in variables]).astype("float64")
+    result = minimize(objective, theta, jac=True, method="L-BFGS-B", callback=callback,
+                      options={"maxiter": max_iter, "maxfun": int(max_iter * 1.25), "maxcor": 50,
+                               "maxls": 50, "ftol": float(np.finfo(float).eps), "gtol": 0.0})
+    objective(result.x)  # leave the variables at the returned optimum
+    return {"history": history, "iterations": count[0], "seconds": time.perf_counter() - started,
+            "message": str(result.message)}

@@ -58,7 +58,7 @@ def test_denoising_noise_is_training_only():
         (digits_cnn, {"input_shape": (28, 28)}, "`input_shape` must be 3 positive integers. Received: input_shape=(28, 28)"),
         (gaussian_mlp, {"noise": "pink"}, "`noise` must be one of heteroscedastic, homoscedastic. Received: noise='pink'"),
         (narx, {"nb": -1}, "`nb` must be zero or a positive integer. Received: nb=-1"),
-        (vae, {"latent_dim": 900}, "`latent_dim` must be smaller than the input. Received: latent_dim=900, input_dim=784"),
+        (vae, {"latent_dim": 900}, "`latent_dim` must not exceed the input size. Received: latent_dim=900, input_dim=784"),
         (cvae, {"output_activation": "linear"}, "binary cross-entropy reconstruction needs output_activation='sigmoid'"),
         (wgan, {"gradient_penalty": 0}, "the Wasserstein loss needs a Lipschitz constraint"),
         (gan, {"data_dim": 0}, "`data_dim` must be a positive integer. Received: data_dim=0"),

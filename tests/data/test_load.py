@@ -1,10 +1,9 @@
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
 
 from tests.conftest import price_table
-from toolkit.data import load
 from toolkit.data.cache import PriceCache
 from toolkit.data.load import PriceRequest, load_prices
 from toolkit.data.yahoo import NetworkUnavailable, UnknownTicker

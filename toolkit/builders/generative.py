@@ -497,8 +497,8 @@ def _check_vae(input_dim, hidden_units, latent_dim, activation, output_activatio
     if reconstruction == "binary_crossentropy" and output_activation != "sigmoid":
         raise ValueError("binary cross-entropy reconstruction needs output_activation='sigmoid'. "
                          f"Received: output_activation={output_activation!r}")
-    if latent_dim >= input_dim:
-        raise ValueError(f"`latent_dim` must be smaller than the input. Received: latent_dim={latent_dim}, input_dim={input_dim}")
+    if latent_dim > input_dim:
+        raise ValueError(f"`latent_dim` must not exceed the input size. Received: latent_dim={latent_dim}, input_dim={input_dim}")
     return hidden_units
 
 

@@ -44,16 +44,22 @@ class BoxScaling(layers.Layer):
         return {**super().get_config(), "lower": self.lower, "upper": self.upper}
 
 
-class PDEResidual:
-    """A PDE residual r(network, points) -> (n, 1); zero where the PDE holds.
+def network_dtype(network) -> str:
+    """The dtype a network computes in (its layers', which a float64 copy sets)."""
+    return network.layers[-1].compute_dtype
 
-    Subclasses implement :meth:`__call__` with TensorFlow ops and automatic
-    differentiation, keep their parameters in :meth:`get_config`, and are registered
-    with ``keras.saving.register_keras_serializable`` so a saved PINN loads back.
+
+class PDEResidual:
+    """A PDE residual r(u, points) -> (n, 1); zero where the PDE holds.
+
+    ``u`` is any callable from points to values (the network). Subclasses implement
+    :meth:`__call__` with TensorFlow ops and automatic differentiation, keep their
+    parameters in :meth:`get_config`, and are registered with
+    ``keras.saving.register_keras_serializable`` so a saved PINN loads back.
     """
 
-    def __call__(self, network, points):
-        raise NotImplementedError(f"{type(self).__name__} must implement __call__(network, points)")
+    def __call__(self, u, points):
+        raise NotImplementedError(f"{type(self).__name__} must implement __call__(u, points)")
 
     def get_config(self) -> dict:
         return {}
@@ -81,7 +87,7 @@ class BurgersResidual(PDEResidual):
             with tf.GradientTape(persistent=True) as inner:
                 inner.watch(t)
                 inner.watch(x)
-                u = network(tf.concat([t, x], axis=1), training=True)
+                u = network(tf.concat([t, x], axis=1))
             u_t = inner.gradient(u, t)
             u_x = inner.gradient(u, x)
         u_xx = outer.gradient(u_x, x)
@@ -135,12 +141,16 @@ class PINN(keras.Model):
     def call(self, points, training=False):
         return self.network(points, training=training)
 
-    def loss_terms(self, points, u):
-        """(data loss, residual loss) as tensors."""
-        data_loss = ops.mean(ops.square(self.network(points, training=True) - ops.reshape(u, (-1, 1))))
+    def loss_terms(self, points, u, network=None):
+        """(data loss, residual loss) as tensors, of ``network`` (defaults to this PINN's)."""
+        network = network or self.network
+        dtype = network_dtype(network)
+        points = ops.cast(points, dtype)
+        u = ops.cast(u, dtype)
+        data_loss = ops.mean(ops.square(network(points) - ops.reshape(u, (-1, 1))))
         if self.collocation is None:
             raise ValueError("no collocation points: call set_collocation(points) before fit")
-        residual = self.residual(self.network, tf.constant(self.collocation))
+        residual = self.residual(network, tf.constant(self.collocation, dtype=dtype))
         return data_loss, ops.mean(ops.square(residual))
 
     def train_step(self, data):
@@ -173,7 +183,7 @@ class PINN(keras.Model):
 
 def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, activation: str = "tanh",
                  kernel_initializer: str = "glorot_normal", lower=(0.0, -1.0), upper=(1.0, 1.0),
-                 name: str = "u") -> keras.Model:
+                 dtype: str = "float32", name: str = "u") -> keras.Model:
     """Fully connected u(points): box scaling to [-1, 1], ``hidden_layers`` x ``units``, linear out.
 
     Args:
@@ -184,6 +194,7 @@ def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, ac
         kernel_initializer: Defaults to ``"glorot_normal"`` (Xavier, as Raissi's code).
         lower: Lower corner of the domain. Defaults to (0, -1).
         upper: Upper corner. Defaults to (1, 1).
+        dtype: ``"float32"`` or ``"float64"`` (the last L-BFGS iterations). Defaults to ``"float32"``.
         name: Defaults to ``"u"``.
 
     Returns:
@@ -197,12 +208,13 @@ def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, ac
     if len(lower) != input_dim or len(upper) != input_dim or any(u <= l for l, u in zip(lower, upper)):
         raise ValueError(f"`lower` and `upper` must give {input_dim} coordinates with lower < upper. "
                          f"Received: lower={tuple(lower)}, upper={tuple(upper)}")
-    model = keras.Sequential([keras.Input(shape=(input_dim,), name="points"),
-                              BoxScaling(lower, upper, name="box_scaling")], name=name)
+    check_choice("dtype", dtype, ("float32", "float64"))
+    model = keras.Sequential([keras.Input(shape=(input_dim,), name="points", dtype=dtype),
+                              BoxScaling(lower, upper, name="box_scaling", dtype=dtype)], name=name)
     for index in range(1, hidden_layers + 1):
         model.add(layers.Dense(units, activation=activation, kernel_initializer=kernel_initializer,
-                               name=f"dense_{index}"))
-    model.add(layers.Dense(1, kernel_initializer=kernel_initializer, name="u"))
+                               name=f"dense_{index}", dtype=dtype))
+    model.add(layers.Dense(1, kernel_initializer=kernel_initializer, name="u", dtype=dtype))
     return model
 
 

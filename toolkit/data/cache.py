@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
+from toolkit.atomic import atomic_write
 from toolkit.errors import UsageError
 
 CACHE_ENV = "TOOLKIT_CACHE_DIR"
@@ -82,12 +82,4 @@ class PriceCache:
         stored = frame.copy()
         stored.attrs = {"source": "yahoo", "ticker": ticker, "fetched_at": fetched_at,
                         "adjustment": adjustment}
-        handle, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".parquet")
-        os.close(handle)
-        try:
-            stored.to_parquet(tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return atomic_write(path, stored.to_parquet)

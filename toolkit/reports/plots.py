@@ -134,3 +134,103 @@ def strategy_figure(dates, wealth: dict[str, np.ndarray], buy_and_hold: np.ndarr
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     return figure
+
+
+def history_figure(history: dict[str, list[float]], title: str, keys: tuple[str, ...] | None = None,
+                   log: bool = True) -> Figure:
+    """Curves of a training history (every key, or ``keys``), one line each."""
+    figure, (ax,) = _figure(6.5, 3.4)
+    keys = keys or tuple(history)
+    for key, colour in zip(keys, PALETTE * 3):
+        values = history.get(key, [])
+        ax.plot(np.arange(1, len(values) + 1), values, "-", lw=1.2, color=colour, label=key)
+    if log and all(v > 0 for key in keys for v in history.get(key, [1])):
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return figure
+
+
+def confusion_figure(matrix: np.ndarray, title: str) -> Figure:
+    """Confusion matrix with counts in the cells (rows: true class, columns: predicted)."""
+    figure, (ax,) = _figure(5.2, 4.6)
+    image = ax.imshow(matrix, cmap="Blues")
+    for (i, j), count in np.ndenumerate(matrix):
+        ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+                color="white" if count > matrix.max() / 2 else "black")
+    ax.set_xticks(range(matrix.shape[1]))
+    ax.set_yticks(range(matrix.shape[0]))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    figure.colorbar(image, ax=ax, shrink=0.8)
+    return figure
+
+
+def image_grid_figure(images: np.ndarray, titles: list[str] | None = None, ncols: int = 10,
+                      title: str = "", cell: float = 0.9) -> Figure:
+    """A grid of grey images ``(n, h, w[, 1])`` with optional captions."""
+    n = len(images)
+    nrows = max(1, int(np.ceil(n / ncols)))
+    figure = Figure(figsize=(cell * ncols, cell * nrows + (0.4 if title else 0) + (0.15 * nrows if titles else 0)),
+                    layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(nrows, ncols, squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if index < n:
+            ax.imshow(np.squeeze(images[index]), cmap="gray_r", vmin=0, vmax=1)
+            if titles:
+                ax.set_title(titles[index], fontsize=7)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    return figure
+
+
+def scatter_figure(points: dict[str, np.ndarray], title: str, colours: np.ndarray | None = None) -> Figure:
+    """2-D scatter of one or more point sets (or one set coloured by ``colours``)."""
+    figure, (ax,) = _figure(5.2, 4.4)
+    for (name, xy), colour in zip(points.items(), PALETTE):
+        if colours is not None:
+            image = ax.scatter(xy[:, 0], xy[:, 1], c=colours, cmap="tab10", s=5, alpha=0.8)
+            figure.colorbar(image, ax=ax, shrink=0.8, label="label")
+        else:
+            ax.scatter(xy[:, 0], xy[:, 1], s=4, alpha=0.5, color=colour, label=name)
+    if colours is None:
+        ax.legend(fontsize=8, markerscale=3)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def series_figure(x, curves: dict[str, np.ndarray], title: str, bands: dict[str, tuple] | None = None,
+                  marker: float | None = None, xlabel: str = "t") -> Figure:
+    """Lines over ``x`` with optional shaded bands and a vertical marker (e.g. where
+    free-running forecasts start)."""
+    figure, (ax,) = _figure(9, 3.4)
+    for (name, (lower, upper)), colour in zip((bands or {}).items(), PALETTE[1:]):
+        ax.fill_between(x, lower, upper, color=colour, alpha=0.25, lw=0, label=name)
+    for (name, values), colour in zip(curves.items(), ("black",) + PALETTE):
+        ax.plot(x[: len(values)], values, lw=1.2, color=colour, label=name)
+    if marker is not None:
+        ax.axvline(marker, color="grey", ls="--", lw=1)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def heatmaps_figure(fields: dict[str, np.ndarray], extent, titles_unit: str = "", cmap: str = "RdBu_r") -> Figure:
+    """Side-by-side heatmaps of 2-D fields over ``extent`` = (t0, t1, x0, x1); rows are x."""
+    figure, axes = _figure(4.2 * len(fields), 3.4, ncols=len(fields))
+    for ax, (name, values) in zip(axes, fields.items()):
+        image = ax.imshow(values, origin="lower", aspect="auto", extent=extent, cmap=cmap)
+        ax.set_title(name)
+        ax.set_xlabel("t")
+        ax.set_ylabel("x")
+        figure.colorbar(image, ax=ax, shrink=0.85)
+    return figure

@@ -6,8 +6,12 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
+from toolkit.atomic import atomic_write
 from toolkit.errors import UsageError
 
 
@@ -28,16 +32,32 @@ def ensure_writable_dir(path: str | Path, flag: str = "--out") -> Path:
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def new_run_folder(out_dir: Path, stem: str) -> Path:
+    """``<out_dir>/<stem>-<UTC timestamp>``, numbered when that name is taken (not created)."""
+    base = f"{stem}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}"
+    final, counter = out_dir / base, 1
+    while final.exists():
+        counter += 1
+        final = out_dir / f"{base}-{counter}"
+    return final
+
+
+def to_jsonable(value):
+    """Plain JSON data from nested dicts, lists, NumPy arrays and scalars (nan -> null)."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, (np.floating, float)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, (np.integer, np.bool_)):
+        return value.item()
+    return value
 
 
 @contextmanager

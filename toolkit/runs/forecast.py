@@ -352,23 +352,11 @@ def run_forecast(prices: PriceFrame, config: ForecastConfig = ForecastConfig(), 
     )
 
 
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (np.floating, float)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (np.integer, np.bool_)):
-        return value.item()
-    return value
-
-
 def metrics_document(result: ForecastResult) -> dict:
     """Every number of the report as plain JSON data."""
-    return _jsonable({
+    from toolkit.reports.writer import to_jsonable
+
+    return to_jsonable({
         "ticker": result.prices.provenance.name,
         "provenance": result.prices.provenance.as_dict(),
         "cleaning": result.prices.cleaning.as_dict(),
@@ -401,15 +389,9 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
     """Write ``report.html``, ``metrics.json`` and the last fold's fitted models into a new
     folder ``<out_dir>/forecast-<TICKER>-<UTC timestamp>/``, atomically. Returns the HTML path."""
     from toolkit.reports.forecast_report import render_forecast_report
-    from toolkit.reports.writer import atomic_write_text, ensure_writable_dir, staged_directory
+    from toolkit.reports.writer import atomic_write_text, ensure_writable_dir, new_run_folder, staged_directory
 
-    out_dir = ensure_writable_dir(out_dir)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    base = f"forecast-{_safe_name(result.prices.provenance.name)}-{stamp}"
-    final, counter = out_dir / base, 1
-    while final.exists():
-        counter += 1
-        final = out_dir / f"{base}-{counter}"
+    final = new_run_folder(ensure_writable_dir(out_dir), f"forecast-{_safe_name(result.prices.provenance.name)}")
     started = time.perf_counter()
     with staged_directory(final) as staging:
         for model in result.models.values():

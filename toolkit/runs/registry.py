@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from toolkit.runs import forecast
+from toolkit.runs import autoencoder, burgers, digits, forecast, generative, sine
+from toolkit.runs.common import build_config, science_job, settings_keys
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,19 @@ class PipelineKind:
     run: Callable
 
 
+def _science(kind: str, config_class, run: Callable) -> PipelineKind:
+    def job(pipeline, *, quick, seed, out_dir, verbose=2, log=print):
+        config = build_config(config_class, pipeline, kind, quick=quick, seed=seed, verbose=verbose)
+        return science_job(run, config, out_dir, log=log)
+
+    return PipelineKind({kind: settings_keys(config_class)}, job)
+
+
 PIPELINE_KINDS = {
     "forecast": PipelineKind(forecast.PIPELINE_SECTIONS, forecast.pipeline_job),
+    "digits": _science("digits", digits.DigitsConfig, digits.run_digits),
+    "autoencoder": _science("autoencoder", autoencoder.AutoencoderConfig, autoencoder.run_autoencoder),
+    "generative": _science("generative", generative.GenerativeConfig, generative.run_generative),
+    "sine": _science("sine", sine.SineConfig, sine.run_sine),
+    "burgers": _science("burgers", burgers.BurgersConfig, burgers.run_burgers),
 }

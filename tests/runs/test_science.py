@@ -1,0 +1,70 @@
+"""Each science pipeline's --quick run, through the CLI, writes a report with every section."""
+
+import json
+
+import numpy as np
+import pytest
+
+from toolkit.cli import main
+from toolkit.runs.autoencoder import still_falling
+from toolkit.runs.generative import energy_distance, ring_of_gaussians
+
+SECTIONS = {
+    "digits": ["Data", "Accuracy", "Loss curves", "Confusion matrix", "Misclassified examples"],
+    "autoencoder": ["Reconstruction error", "Originals and reconstructions", "Loss curves", "Denoising",
+                    "Latent space"],
+    "generative": ["2-D toy distribution", "Digits: samples", "Conditional VAE: each requested digit", "Loss curves"],
+    "sine": ["Sine wave: one-step and free-running forecasts", "Gaussian noise model", "Loss curves"],
+    "burgers": ["Problem and set-up", "Accuracy against the exact solution", "Slices", "Loss terms"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECTIONS))
+def test_quick_run_writes_every_section(name, tmp_path, capsys):
+    assert main(["run", name, "--quick", "--quiet", "--out", str(tmp_path)]) == 0, capsys.readouterr().err
+    (folder,) = [p for p in tmp_path.iterdir() if p.name.startswith(f"{name}-")]
+    html = (folder / "report.html").read_text()
+    for section in SECTIONS[name] + ["Configuration, versions, run time", "Quick profile"]:
+        assert f">{section}<" in html or section in html, section
+    assert "data:image/png;base64," in html and "https://" not in html
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["kind"] == name and metrics["config"]["quick"] is True
+    assert list(folder.glob("*.keras"))
+
+
+def test_missing_mnist_file_is_a_one_line_error(tmp_path, capsys):
+    path = tmp_path / "digits.toml"
+    path.write_text(f'kind = "digits"\n[digits]\nsource = "mnist"\nmnist_path = "{tmp_path / "mnist.npz"}"\n')
+    assert main(["run", str(path), "--quick", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"toolkit: error: MNIST file not found: {tmp_path / 'mnist.npz'}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('kind = "digits"\n[digits]\nepochz = 3\n', "unknown key 'epochz' in [digits]; allowed: augmentation, batch_size"),
+        ('kind = "digits"\n[digits]\nsource = "emnist"\n', "source must be one of mnist5k, sklearn, mnist. Received: 'emnist'"),
+        ('kind = "burgers"\n[burgers]\nunits = 0\n', "units must be positive. Received: units=0"),
+        ('kind = "autoencoder"\n[autoencoder]\nbottlenecks = [64, 900]\n', "bottlenecks must be whole numbers between 1 and 783"),
+    ],
+)
+def test_malformed_science_pipeline_files(tmp_path, text, message, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"toolkit: error: {path}: ") and message in err and err.count("\n") == 1
+
+
+def test_energy_distance_separates_distributions():
+    rng = np.random.default_rng(0)
+    a, _ = ring_of_gaussians(800, rng)
+    b, _ = ring_of_gaussians(800, rng)
+    assert abs(energy_distance(a, b)) < 0.02
+    assert energy_distance(a, rng.normal(size=(800, 2)).astype("float32")) > 0.1  # 5x the equal case
+
+
+def test_still_falling():
+    assert still_falling([1.0, 0.5, 0.4])
+    assert not still_falling([1.0, 0.5, 0.499])
