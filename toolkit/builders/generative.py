@@ -48,6 +48,10 @@ def gan_generator(latent_dim: int = 8, data_dim: int = 2, hidden_units=(64, 64),
 
     Returns:
         An uncompiled functional model (the :class:`GAN` trains it).
+
+    Example:
+        >>> gan_generator(latent_dim=4, data_dim=784, output_activation="sigmoid").output_shape
+        (None, 784)
     """
     check_positive_int("latent_dim", latent_dim)
     check_positive_int("data_dim", data_dim)
@@ -73,6 +77,10 @@ def gan_discriminator(data_dim: int = 2, hidden_units=(64, 64), activation: str 
 
     Returns:
         An uncompiled functional model.
+
+    Example:
+        >>> gan_discriminator(data_dim=784).output_shape
+        (None, 1)
     """
     check_positive_int("data_dim", data_dim)
     hidden_units = check_units("hidden_units", hidden_units)

@@ -199,6 +199,10 @@ def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, ac
 
     Returns:
         An uncompiled ``keras.Sequential``.
+
+    Example:
+        >>> pinn_network(hidden_layers=2, units=8).count_params()
+        105
     """
     check_positive_int("input_dim", input_dim)
     check_positive_int("hidden_layers", hidden_layers)

@@ -94,6 +94,10 @@ def stacked_gru(window: int = 60, n_features: int = 1, units: int = 256, dropout
 
     Returns:
         A compiled ``keras.Sequential``.
+
+    Example:
+        >>> stacked_gru().count_params()
+        610177
     """
     kwargs.setdefault("name", "stacked_gru")
     return stacked_lstm(window=window, n_features=n_features, units=units, dropout=dropout,

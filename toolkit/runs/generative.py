@@ -22,7 +22,9 @@ class GenerativeConfig:
         toy_points: Samples of the 2-D ring of eight Gaussians. Defaults to 2,000.
         toy_epochs: Epochs on the toy data. Defaults to 150.
         digit_epochs: Epochs on the digits. Defaults to 20.
-        latent_dim: Noise / code size on the digits. Defaults to 16.
+        latent_dim: Noise / code size of the GANs and the VAE on the digits. Defaults to 16.
+        cvae_latent_dim: Code size of the CVAE on the digits; a small code leaves the class to the
+            label, so each requested digit comes out as asked. Defaults to 2.
         classifier_epochs: Epochs of the digits CNN that judges CVAE samples. Defaults to 8.
         source: Digits source. Defaults to ``mnist5k``.
         mnist_path: For ``source = "mnist"``.
@@ -35,6 +37,7 @@ class GenerativeConfig:
     toy_epochs: int = 150
     digit_epochs: int = 20
     latent_dim: int = 16
+    cvae_latent_dim: int = 2
     classifier_epochs: int = 8
     source: str = "mnist5k"
     mnist_path: str = ""
@@ -49,7 +52,8 @@ class GenerativeConfig:
                        quick=True)
 
     def validate(self) -> "GenerativeConfig":
-        positive(self, "toy_points", "toy_epochs", "digit_epochs", "latent_dim", "classifier_epochs", "batch_size")
+        positive(self, "toy_points", "toy_epochs", "digit_epochs", "latent_dim", "cvae_latent_dim",
+                 "classifier_epochs", "batch_size")
         return self
 
 
@@ -131,6 +135,8 @@ def run_generative(config: GenerativeConfig, *, log=print) -> ScienceResult:
     for name in MODELS:
         set_seed(config.seed)
         kwargs = dict(digit_kwargs, units=(512,)) if name in ("vae", "cvae") else digit_kwargs
+        if name == "cvae":
+            kwargs = dict(kwargs, latent=config.cvae_latent_dim)
         model = builders[name](**kwargs)
         data = {"image": train, "label": train_labels} if name == "cvae" else train
         histories[f"digits {name}"] = _fit(model, data, config, config.digit_epochs, log, f"digits {name}")
