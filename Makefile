@@ -9,7 +9,7 @@ ARGS   ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED = 1
 
-.PHONY: install forecast quick test bench clean
+.PHONY: install forecast quick test bench bench-science clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_windows.py
 	$(BIN)/python bench/bench_forecast.py
+
+bench-science: $(STAMP)
+	$(BIN)/python bench/bench_science.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

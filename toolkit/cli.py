@@ -50,7 +50,8 @@ def _add_forecast(commands) -> None:
     p.add_argument("--csv", metavar="PATH", help="read prices from a CSV with a date and a price column")
     p.add_argument("--price-column", metavar="NAME", help="column to forecast (default: Adj Close or Close)")
     p.add_argument("--date-column", metavar="NAME", help="CSV date column (default: Date, Datetime, ...)")
-    p.add_argument("--start", metavar="YYYY-MM-DD", help="first date to use")
+    p.add_argument("--start", metavar="YYYY-MM-DD",
+                   help="first date to use (default: all the data; from Yahoo Finance the last 20 years)")
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last date to use")
     p.add_argument("--window", type=int, default=defaults.window, help="input steps per sample (default: %(default)s)")
     p.add_argument("--horizon", type=int, default=defaults.horizon,

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
@@ -50,6 +50,21 @@ def test_network_answer_is_cached_then_served_from_cache(tmp_path):
     assert second.provenance.source == "cache" and fake.calls == 1
     assert second.provenance.fetched_at == FETCHED
     pd.testing.assert_series_equal(first.prices, second.prices)
+
+
+def test_network_fetch_defaults_to_twenty_years(tmp_path):
+    fake = FakeYahoo(price_table(50))
+    seen = {}
+
+    def spy(ticker, start, end, timeout):
+        seen.update(start=start, end=end)
+        return fake(ticker, start, end, timeout)
+
+    now = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    load_prices(PriceRequest(ticker="SPY", cache_dir=tmp_path), fetcher=spy, now=now)
+    assert seen == {"start": pd.Timestamp("2006-11-22"), "end": None}
+    load_prices(PriceRequest(ticker="QQQ", start="2015-01-01", cache_dir=tmp_path), fetcher=spy, now=now)
+    assert seen["start"] == pd.Timestamp("2015-01-01")
 
 
 def test_stale_cache_is_refreshed_and_serves_when_network_fails(tmp_path):

@@ -5,7 +5,8 @@ The order, and what the report says about it:
 1. ``--csv PATH``: the file, nothing else.
 2. A cache entry for the same (ticker, start, end) that is fresh (younger than
    ``max_age_hours``, or fetched after the requested end date, so complete) serves directly.
-3. Yahoo Finance (unless ``offline``); the answer is cached atomically.
+3. Yahoo Finance (unless ``offline``), from ``start`` or else the last 20 years; the
+   answer is cached atomically.
 4. When the network fails: a stale cache entry, then the bundled series, each with the
    network error in :attr:`Provenance.note`.
 5. Otherwise a :class:`DataError` that says what was tried and what to do.
@@ -29,6 +30,7 @@ from toolkit.data.yahoo import ADJUSTMENT as YAHOO_ADJUSTMENT
 from toolkit.data.yahoo import NetworkUnavailable, fetch_yahoo
 from toolkit.errors import DataError, UsageError
 
+NETWORK_YEARS = 20
 TICKER_PATTERN = re.compile(r"^\^?[A-Za-z0-9][A-Za-z0-9.=\-]{0,14}$")
 
 
@@ -143,7 +145,11 @@ def load_prices(
         network_note = "network not tried (--offline)"
     else:
         try:
-            raw, fetched_at = fetcher(ticker, start, end, timeout=request.timeout)
+            # Without --start, the last NETWORK_YEARS years: ^GSPC's full history since 1927
+            # would make the default run five times longer for no better forecast.
+            fetch_start = start if start is not None else (
+                (end or pd.Timestamp(now.date())) - pd.DateOffset(years=NETWORK_YEARS))
+            raw, fetched_at = fetcher(ticker, fetch_start, end, timeout=request.timeout)
         except NetworkUnavailable as err:
             network_note = f"Yahoo Finance unreachable ({err})"
         else:
