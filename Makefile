@@ -19,11 +19,13 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
+# The main job on the bundled data, whatever the network: for live prices run
+# .venv/bin/toolkit forecast SPY (Yahoo Finance, cached) after the first `make`.
 forecast: $(STAMP)
-	$(BIN)/toolkit forecast $(ARGS)
+	$(BIN)/toolkit forecast --offline $(ARGS)
 
 quick: $(STAMP)
-	$(BIN)/toolkit forecast --quick $(ARGS)
+	$(BIN)/toolkit forecast --offline --quick $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(ARGS)

@@ -64,10 +64,10 @@ def run_autoencoder(config: AutoencoderConfig, *, log=print) -> ScienceResult:
 
     from toolkit.builders import dense_autoencoder, denoising_autoencoder
     from toolkit.pipelines.images import stratified_split
-    from toolkit.runs.digits import load_images
+    from toolkit.runs.digits import digits_settings, load_images
     from toolkit.training import fit, set_seed
 
-    images, labels, source = load_images(replace_digits(config))
+    images, labels, source = load_images(digits_settings(config))
     split = stratified_split(images, labels, test_size=config.test_size, val_size=0.1, seed=config.seed)
     flat = {part: x.reshape(len(x), -1) for part, x in split.x.items()}
     test = flat["test"]
@@ -147,10 +147,3 @@ def run_autoencoder(config: AutoencoderConfig, *, log=print) -> ScienceResult:
                          summary=summary, sections=sections, metrics=metrics, config={}, models=models,
                          warnings=warnings)
 
-
-def replace_digits(config):
-    """The digits settings the image loader reads, from this pipeline's."""
-    from toolkit.runs.digits import DigitsConfig
-
-    return DigitsConfig(source=config.source, mnist_path=config.mnist_path, max_images=config.max_images,
-                        seed=config.seed)

@@ -63,6 +63,12 @@ class DigitsConfig:
         return self
 
 
+def digits_settings(config) -> DigitsConfig:
+    """The image-loading settings of another pipeline's config (source, path, size, seed)."""
+    return DigitsConfig(source=config.source, mnist_path=config.mnist_path, max_images=config.max_images,
+                        seed=config.seed)
+
+
 def load_images(config: DigitsConfig):
     """28x28x1 images in [0, 1] and labels, from the configured source."""
     from toolkit.data.images import load_digits_source

@@ -85,8 +85,7 @@ def _fit(model, data, config, epochs, log, name):
 def run_generative(config: GenerativeConfig, *, log=print) -> ScienceResult:
     from toolkit.builders import cvae, digits_cnn, gan, vae, wgan
     from toolkit.pipelines.images import one_hot, stratified_split
-    from toolkit.runs.autoencoder import replace_digits
-    from toolkit.runs.digits import load_images
+    from toolkit.runs.digits import digits_settings, load_images
     from toolkit.training import fit, set_seed
 
     rng = np.random.default_rng(config.seed)
@@ -117,7 +116,7 @@ def run_generative(config: GenerativeConfig, *, log=print) -> ScienceResult:
         toy_rows.append([name.upper(), model.count_params(), energy_distance(samples, reference)])
     baseline = energy_distance(ring_of_gaussians(1000, np.random.default_rng(config.seed + 2))[0], reference)
 
-    images, labels, source = load_images(replace_digits(config))
+    images, labels, source = load_images(digits_settings(config))
     split = stratified_split(images, labels, test_size=min(1000, len(images) // 5), val_size=0.1, seed=config.seed)
     train = split.x["train"].reshape(len(split.x["train"]), -1)
     train_labels = one_hot(split.labels["train"])
