@@ -24,10 +24,12 @@ class BurgersConfig:
         units: Defaults to 20.
         boundary_points: Initial and boundary points with data. Defaults to 100.
         collocation_points: Latin-hypercube points where the residual must vanish. Defaults to 10,000.
-        adam_steps: Full-batch Adam steps before L-BFGS. Defaults to 2,000.
+        adam_steps: Full-batch Adam steps before L-BFGS. Defaults to 1,000 (2,000 measured
+            worse within the same 14 minutes: 6.96e-4 against 6.81e-4).
         learning_rate: Adam's. Defaults to 1e-3.
         lbfgs_iterations: Single-precision L-BFGS iterations. Defaults to 6,000.
-        lbfgs64_iterations: Double-precision L-BFGS iterations that follow. Defaults to 4,000.
+        lbfgs64_iterations: Double-precision L-BFGS iterations that follow, time permitting.
+            Defaults to 10,000.
         time_limit_minutes: Stop L-BFGS when the run has lasted this long. Defaults to 14.
         seed: Defaults to 42.
     """
@@ -36,10 +38,10 @@ class BurgersConfig:
     units: int = 20
     boundary_points: int = 100
     collocation_points: int = 10_000
-    adam_steps: int = 2000
+    adam_steps: int = 1000
     learning_rate: float = 1e-3
     lbfgs_iterations: int = 6000
-    lbfgs64_iterations: int = 4000
+    lbfgs64_iterations: int = 10000
     time_limit_minutes: float = 14.0
     seed: int = 42
     quick: bool = False
