@@ -22,8 +22,6 @@ class GenerativeConfig:
         toy_points: Samples of the 2-D ring of eight Gaussians. Defaults to 2,000.
         toy_epochs: Epochs on the toy data. Defaults to 150.
         digit_epochs: Epochs on the digits. Defaults to 20.
-        gan_digit_epochs: Epochs of the minimax GAN on the digits: one cheap step per batch, it
-            needs more of them than the others to leave its first blobs. Defaults to 80.
         latent_dim: Noise / code size of the GANs and the VAE on the digits. Defaults to 16.
         cvae_latent_dim: Code size of the CVAE on the digits; a small code leaves the class to the
             label, so each requested digit comes out as asked. Defaults to 2.
@@ -38,7 +36,6 @@ class GenerativeConfig:
     toy_points: int = 2000
     toy_epochs: int = 150
     digit_epochs: int = 20
-    gan_digit_epochs: int = 80
     latent_dim: int = 16
     cvae_latent_dim: int = 2
     classifier_epochs: int = 8
@@ -51,11 +48,11 @@ class GenerativeConfig:
     verbose: int = 2
 
     def quick_profile(self) -> "GenerativeConfig":
-        return replace(self, toy_points=300, toy_epochs=2, digit_epochs=1, gan_digit_epochs=1,
+        return replace(self, toy_points=300, toy_epochs=2, digit_epochs=1,
                        classifier_epochs=1, max_images=500, quick=True)
 
     def validate(self) -> "GenerativeConfig":
-        positive(self, "toy_points", "toy_epochs", "digit_epochs", "gan_digit_epochs", "latent_dim",
+        positive(self, "toy_points", "toy_epochs", "digit_epochs", "latent_dim",
                  "cvae_latent_dim", "classifier_epochs", "batch_size")
         return self
 
@@ -141,8 +138,7 @@ def run_generative(config: GenerativeConfig, *, log=print) -> ScienceResult:
             kwargs = dict(kwargs, latent=config.cvae_latent_dim)
         model = builders[name](**kwargs)
         data = {"image": train, "label": train_labels} if name == "cvae" else train
-        epochs = config.gan_digit_epochs if name == "gan" else config.digit_epochs
-        histories[f"digits {name}"] = _fit(model, data, config, epochs, log, f"digits {name}")
+        histories[f"digits {name}"] = _fit(model, data, config, config.digit_epochs, log, f"digits {name}")
         samples = model.generate(100, seed=config.seed)
         digit_samples[name] = samples
         models[f"digits_{name}"] = model
