@@ -6,7 +6,7 @@ from scipy import stats
 
 from toolkit.evaluation.intervals import coverage, gaussian_interval, sample_interval
 from toolkit.evaluation.metrics import mase, naive_scale
-from toolkit.evaluation.significance import diebold_mariano, direction_p_value, lag_diagnostic, theil_u
+from toolkit.evaluation.significance import diebold_mariano, direction_p_value, lag_diagnostic, theil_u, verdict
 from toolkit.evaluation.strategy import long_flat, max_drawdown
 
 
@@ -98,3 +98,13 @@ def test_interval_helpers():
         assert coverage(y, lower, upper) == pytest.approx(level, abs=0.01)
         lower, upper = sample_interval(rng.normal(2.0, 0.5, (20000, 1)), level)
         assert coverage(y, lower, upper) == pytest.approx(level, abs=0.015)
+
+
+def test_verdict_sentence():
+    honesty = {"naive": {"dm_beats": False, "dm_p": float("nan")},
+               "lstm": {"dm_beats": False, "dm_p": 0.4}, "linear": {"dm_beats": False, "dm_p": 0.03}}
+    assert verdict(honesty).startswith("No model beats naive persistence at the 5% level (Diebold-Mariano test on "
+                                       "squared next-day errors")
+    honesty["linear"]["dm_beats"] = True
+    assert verdict(honesty, horizon=5) == ("Beating naive persistence at the 5% level on squared 5-day-ahead "
+                                           "errors (Diebold-Mariano): linear (p = 0.03).")

@@ -137,3 +137,16 @@ def test_bad_settings(change, error, message):
 def test_quick_profile_is_small():
     quick = ForecastConfig().quick_profile()
     assert quick.quick and quick.epochs == 3 and quick.lstm_units == 32 and quick.max_rows == 1000
+
+
+def test_naive_and_moving_average_baselines_by_hand():
+    from toolkit.pipelines.windowed import make_windowed_data
+    from toolkit.runs.forecast_models import MovingAverage, Naive
+
+    prices = np.arange(1.0, 201.0)
+    data = make_windowed_data(prices, window=10, horizon=2)
+    origin = data.origin["test"]
+    np.testing.assert_array_equal(Naive(TINY).predict_prices(data, "test"), np.repeat(prices[origin][:, None], 2, 1))
+    average = MovingAverage(TINY, days=5).predict_prices(data, "test")
+    np.testing.assert_allclose(average[:, 0], prices[origin] - 2.0)  # mean of the last five of a ramp
+    assert Naive(TINY).predict_prices(data, "next").tolist() == [[200.0, 200.0]]

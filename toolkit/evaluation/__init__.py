@@ -1,6 +1,7 @@
-"""Baselines and metrics: pure numpy / scikit-learn, no I/O."""
+"""Baselines, metrics, backtests and tests of forecasts: pure numpy / scikit-learn / SciPy, no I/O."""
 
-from toolkit.evaluation.baselines import NaivePersistence, WindowLinear
-from toolkit.evaluation.metrics import forecast_metrics, rank_models, verdict
+from toolkit.evaluation.baselines import WindowLinear
+from toolkit.evaluation.metrics import forecast_metrics, rank_models
+from toolkit.evaluation.significance import diebold_mariano, verdict
 
-__all__ = ["NaivePersistence", "WindowLinear", "forecast_metrics", "rank_models", "verdict"]
+__all__ = ["WindowLinear", "diebold_mariano", "forecast_metrics", "rank_models", "verdict"]

@@ -1,34 +1,10 @@
-"""Honest baselines every forecast is compared with, in scikit-learn's estimator style."""
+"""The linear baseline on the window, in scikit-learn's estimator style (the naive and
+moving-average baselines live with the forecast run's models)."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.linear_model import LinearRegression
-
-
-class NaivePersistence:
-    """Random-walk forecast: the value at the forecast origin (tomorrow = today).
-
-    Works on the same scaled windows as the neural models, so its output maps back to
-    prices through the same path. For return targets "no change" is a zero return,
-    which :meth:`predict` gives as the scaled value of 0.
-
-    Args:
-        zero_output: The scaled output meaning "no change" for return targets;
-            ``None`` for price targets, where the last input is the forecast.
-    """
-
-    def __init__(self, zero_output: float | None = None):
-        self.zero_output = zero_output
-
-    def fit(self, x: np.ndarray, y: np.ndarray) -> "NaivePersistence":
-        self.n_features_in_ = x.shape[-1]
-        return self
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        if self.zero_output is not None:
-            return np.full(len(x), self.zero_output, dtype="float64")
-        return np.asarray(x[:, -1, 0], dtype="float64")
 
 
 class WindowLinear:

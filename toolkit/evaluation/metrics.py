@@ -1,4 +1,4 @@
-"""Forecast metrics in price units, ranking, and the plain-words verdict."""
+"""Forecast metrics in price units, and the ranking of models by them."""
 
 from __future__ import annotations
 
@@ -58,15 +58,3 @@ def forecast_metrics(actual, predicted, origin, scale: float) -> dict[str, float
 def rank_models(metrics: dict[str, dict[str, float]], key: str = "MAE") -> list[str]:
     """Model names from best to worst by ``key`` (lower is better)."""
     return sorted(metrics, key=lambda name: metrics[name][key])
-
-
-def verdict(metrics: dict[str, dict[str, float]], naive: str = "naive", key: str = "MAE") -> str:
-    """One sentence: does any model beat naive persistence on the test part?"""
-    reference = metrics[naive][key]
-    winners = [name for name in rank_models(metrics, key) if name != naive and metrics[name][key] < reference]
-    if not winners:
-        return (f"No model beats naive persistence (tomorrow = today) on test {key}: "
-                f"naive {reference:.4g}, best other {min(m[key] for n, m in metrics.items() if n != naive):.4g}.")
-    listed = ", ".join(f"{name} ({metrics[name][key]:.4g})" for name in winners)
-    return (f"Beating naive persistence ({reference:.4g}) on test {key}: {listed}. "
-            "A lower error on one test period is not yet significance; see the residuals.")

@@ -76,6 +76,22 @@ def diebold_mariano(actual, predicted, reference, horizon: int = 1) -> DieboldMa
     return DieboldMariano(float(statistic), float(p_value), mean)
 
 
+def verdict(honesty: dict[str, dict], horizon: int = 1) -> str:
+    """The report's sentence: which models beat naive persistence at the 5% level.
+
+    Args:
+        honesty: Per model, at least ``dm_beats`` (bool) and ``dm_p``; ``"naive"`` is skipped.
+        horizon: Steps ahead of the tested forecasts.
+    """
+    step = "next-day" if horizon == 1 else f"{horizon}-day-ahead"
+    winners = [name for name, h in honesty.items() if name != "naive" and h["dm_beats"]]
+    if not winners:
+        return (f"No model beats naive persistence at the 5% level (Diebold-Mariano test on squared "
+                f"{step} errors, all test folds pooled).")
+    listed = ", ".join(f"{name} (p = {honesty[name]['dm_p']:.3g})" for name in winners)
+    return f"Beating naive persistence at the 5% level on squared {step} errors (Diebold-Mariano): {listed}."
+
+
 def lag_diagnostic(actual, predicted, max_lag: int = 3) -> dict:
     """Which shift of the actual series the forecasts track best.
 

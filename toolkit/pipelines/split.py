@@ -21,11 +21,6 @@ class ChronologicalSplit:
     def sizes(self) -> tuple[int, int, int]:
         return self.train_end, self.val_end - self.train_end, self.n - self.val_end
 
-    def part_of(self, row: int) -> str:
-        if row < self.train_end:
-            return "train"
-        return "validation" if row < self.val_end else "test"
-
 
 def check_fractions(val_fraction: float, test_fraction: float) -> None:
     for flag, value in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):

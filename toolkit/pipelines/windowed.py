@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from toolkit.errors import DataError, UsageError
-from toolkit.pipelines.split import ChronologicalSplit, check_fractions, chronological_split
+from toolkit.pipelines.split import check_fractions, chronological_split
 from toolkit.pipelines.windows import check_window_horizon, sliding_windows
 
 TARGETS = ("price", "log-return")
@@ -84,12 +84,6 @@ class WindowedData:
     y: dict[str, np.ndarray] = field(default_factory=dict)
     origin: dict[str, np.ndarray] = field(default_factory=dict)
     x_next: np.ndarray | None = None
-
-    @property
-    def split(self) -> ChronologicalSplit:
-        """Row boundaries as a plain split (test counted from the end of validation)."""
-        return ChronologicalSplit(n=len(self.prices), train_end=self.bounds.train_end,
-                                  val_end=self.bounds.val_end)
 
     def target_rows(self, part: str) -> np.ndarray:
         """Rows of each sample's targets, shape ``(m, horizon)``."""

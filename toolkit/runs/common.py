@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, fields
 from typing import Callable
 
 from toolkit.errors import UsageError
@@ -54,6 +54,3 @@ def positive(config, *names) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise UsageError(f"{name} must be positive. Received: {name}={value!r}")
 
-
-def quick_replace(config, **changes):
-    return replace(config, quick=True, **changes)

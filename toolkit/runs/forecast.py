@@ -30,7 +30,9 @@ from toolkit.errors import UsageError
 from toolkit.evaluation.backtest import MODES, walk_forward_bounds
 from toolkit.evaluation.intervals import LEVELS, coverage
 from toolkit.evaluation.metrics import forecast_metrics, naive_scale, rank_models
-from toolkit.evaluation.significance import diebold_mariano, direction_p_value, lag_diagnostic, theil_u
+from toolkit.evaluation.significance import (
+    diebold_mariano, direction_p_value, lag_diagnostic, theil_u, verdict,
+)
 from toolkit.evaluation.strategy import long_flat
 from toolkit.pipelines.features import check_features, feature_matrix
 from toolkit.pipelines.split import check_fractions
@@ -239,16 +241,6 @@ def _step_metrics(actual, predicted, origin, scales) -> list[dict[str, float]]:
     return [forecast_metrics(actual[:, h], predicted[:, h], origin, scales[h]) for h in range(actual.shape[1])]
 
 
-def _verdict(honesty: dict[str, dict], horizon: int) -> str:
-    step = "next-day" if horizon == 1 else f"{horizon}-day-ahead"
-    winners = [name for name, h in honesty.items() if name != "naive" and h["dm_beats"]]
-    if not winners:
-        return (f"No model beats naive persistence at the 5% level (Diebold-Mariano test on squared "
-                f"{step} errors, all test folds pooled).")
-    listed = ", ".join(f"{name} (p = {honesty[name]['dm_p']:.3g})" for name in winners)
-    return f"Beating naive persistence at the 5% level on squared {step} errors (Diebold-Mariano): {listed}."
-
-
 def run_forecast(prices: PriceFrame, config: ForecastConfig = ForecastConfig(), *,
                  log: Callable[[str], None] = print) -> ForecastResult:
     """Backtest the chosen models fold by fold, then score the pooled test forecasts.
@@ -344,7 +336,7 @@ def run_forecast(prices: PriceFrame, config: ForecastConfig = ForecastConfig(), 
                 "predictions": pooled_predictions, "intervals": intervals},
         step_metrics=step_metrics, fold_summary=fold_summary, honesty=honesty,
         coverage=coverage_table, strategy=strategy, ranking=rank_models(headline),
-        verdict=_verdict(honesty, config.horizon),
+        verdict=verdict(honesty, config.horizon),
         next_dates=[last_date + pd.offsets.BDay(h) for h in range(1, config.horizon + 1)],
         next_forecasts=next_forecasts, warnings=range_warnings(config, series, folds),
         seconds={"models": time.perf_counter() - started}, versions=library_versions(),
