@@ -11,7 +11,8 @@ import pytest
 
 from toolkit.cli import main
 
-SECTIONS = ["Data provenance and split", "Test metrics (price units", "Honesty panel",
+SECTIONS = ["Data provenance and split", "Test metrics (price units", "Honesty panel", "Pesaran-Timmermann",
+            "Holm-adjusted p", "adds to the last value?", "adaptive conformal (ACI)", "split conformal", "Winkler",
             "Walk-forward folds and leakage audit", "Training and validation loss",
             "Test period: actual against forecast", "Prediction intervals", "Residuals",
             "Strategy check (a sanity check, not advice)", "Forecast past the data",
@@ -40,6 +41,8 @@ def test_quick_forecast_on_bundled_data_writes_a_full_report(tmp_path):
     assert html.count("data:image/png;base64,") == 7
     assert "http://" not in html and "https://" not in html  # viewable offline
     assert (report.parent / "lstm.keras").is_file() and (report.parent / "metrics.json").is_file()
+    # the forecast past 2018-12-31 skips New Year's Day on the NYSE calendar
+    assert "next 1 trading day(s) on the XNYS calendar from 2019-01-02" in done.stdout
 
 
 def test_bad_input_in_a_real_process_is_one_line_without_traceback(tmp_path):
@@ -69,7 +72,8 @@ def write_csv(path, n=300, prices=None):
         (["forecast", "--offline", "--folds", "80"], 1, "toolkit: error: too many folds: 80 folds of 62 test rows and a gap of 1 leave 70 rows to train the first fold, but window 60 + horizon 1 need at least 95; use --folds"),
         (["forecast", "--offline", "--horizon", "5", "--gap", "2"], 2, "toolkit: error: --gap must be at least the horizon so no training target overlaps a test target. Received: gap=2, horizon=5"),
         (["forecast", "--offline", "--horizon", "400"], 1, "toolkit: error: horizon 400 (plus a gap of 400) is too long for the test part of 755 rows"),
-        (["forecast", "--offline", "--models", "lstm,arima"], 2, "toolkit: error: models must be chosen from naive, moving_average, linear, mlp, lstm, gru, cnn_lstm. Received: lstm, arima"),
+        (["forecast", "--offline", "--models", "lstm,prophet"], 2, "toolkit: error: models must be chosen from naive, drift, mean_return, moving_average, linear, ets, arima, mlp, lstm, gru, cnn_lstm. Received: lstm, prophet"),
+        (["forecast", "--offline", "--calendar", "NYSEX"], 2, "toolkit: error: --calendar 'NYSEX' is not a known exchange calendar; use an ISO MIC such as XNYS"),
         (["forecast", "--offline", "--features", "close,sentiment"], 2, "toolkit: error: features must be chosen from close, open, high, low, volume, return. Received: close, sentiment"),
         (["forecast", "--offline", "--start", "2018-10-01"], 1, "toolkit: error: series too short: 63 rows split into train 43 / validation 10 / test 10, but window 60 + horizon 1 (gap 1) need at least 116 rows"),
     ],
@@ -152,7 +156,7 @@ def test_run_forecast_pipeline_file_quick(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('kind = "forecast"\n[forecast]\nwindw = 30\n', "unknown key 'windw' in [forecast]; allowed: batch_size, cost_bps"),
+        ('kind = "forecast"\n[forecast]\nwindw = 30\n', "unknown key 'windw' in [forecast]; allowed: batch_size, calendar, cost_bps"),
         ('kind = "forecast"\n[forecast]\nwindow = "thirty"\n', "[forecast] window must be a whole number. Received: 'thirty'"),
         ('kind = "forecast"\n[forecast]\nwindow = -3\n', "window must be a positive whole number of steps. Received: window=-3"),
         ('kind = "forecast"\n[forecast]\nfolds = 2.5\n', "[forecast] folds must be a whole number. Received: 2.5"),

@@ -30,7 +30,7 @@ def _default_out() -> Path:
 
 
 def _add_forecast(commands) -> None:
-    from toolkit.runs.forecast import ForecastConfig
+    from toolkit.runs.forecast.config import MODELS, TARGETS, ForecastConfig
 
     defaults = ForecastConfig()
     p = commands.add_parser(
@@ -38,9 +38,11 @@ def _add_forecast(commands) -> None:
         help="backtest the stacked LSTM and other models against honest baselines, write an HTML report",
         description="Forecast a daily price series: fetch (or read) prices, split them in time "
         "(one split or walk-forward folds), train the lecture's stacked LSTM and the other chosen "
-        "models beside naive persistence, a moving average and a linear model, test whether any "
-        "beats naive (Diebold-Mariano), and write a self-contained HTML report with metrics.json "
-        "and the trained models.",
+        "models beside the benchmarks forecasters expect (naive, drift, mean return, moving average, "
+        "linear, ETS, ARIMA), test whether any beats naive (Diebold-Mariano, Holm-adjusted), give "
+        "every model calibrated conformal intervals, forecast the next trading days with every model "
+        "refitted on all rows, and write a self-contained HTML report with metrics.json and the "
+        "trained models.",
         epilog="Data: Yahoo Finance when reachable, cached under data/cache (or --cache-dir, "
         "$TOOLKIT_CACHE_DIR); with no network the cache, then the bundled ^GSPC / ^IXIC "
         "(1999-2018), serve. Exit codes: 0 ok, 1 run failed, 2 bad usage.",
@@ -55,14 +57,15 @@ def _add_forecast(commands) -> None:
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last date to use")
     p.add_argument("--window", type=int, default=defaults.window, help="input steps per sample (default: %(default)s)")
     p.add_argument("--horizon", type=int, default=defaults.horizon,
-                   help="business days ahead to forecast (default: %(default)s)")
-    p.add_argument("--target", choices=("price", "log-return"), default=defaults.target,
-                   help="what the models learn: scaled price level (the lecture) or log returns "
-                        "(default: %(default)s)")
+                   help="trading days ahead to forecast (default: %(default)s)")
+    p.add_argument("--target", choices=TARGETS, default=defaults.target,
+                   help="what the networks and the linear model learn: scale-free log returns, or the "
+                        "lecture's min-max scaled price level, which extrapolates once prices leave the "
+                        "training range (default: %(default)s); metrics are in price units either way")
     p.add_argument("--features", default=",".join(defaults.features), metavar="LIST",
                    help="input columns: close, open, high, low, volume, return (default: %(default)s)")
     p.add_argument("--models", default=",".join(defaults.models), metavar="LIST",
-                   help="models: naive, moving_average, linear, mlp, lstm, gru, cnn_lstm (default: %(default)s)")
+                   help=f"models: {', '.join(MODELS)} (default: %(default)s)")
     p.add_argument("--multistep", choices=("direct", "recursive"), default=defaults.multistep,
                    help="multi-step forecasts: one output per step, or a one-step model fed its own "
                         "forecasts (default: %(default)s)")
@@ -74,10 +77,14 @@ def _add_forecast(commands) -> None:
                    help="train on the first fold only and keep those models and scalers for later folds")
     p.add_argument("--gap", type=int, default=None,
                    help="rows between the last training target and the first test target (default: the horizon)")
+    p.add_argument("--calendar", metavar="NAME", default=None,
+                   help="exchange calendar of the forecast past the data, e.g. XNYS, XLON, 24/7, "
+                        "business-days (default: from the ticker, XNYS for US symbols; business days for --csv)")
     p.add_argument("--cost-bps", type=float, default=defaults.cost_bps,
                    help="strategy check: cost per position change in basis points (default: %(default)s)")
     p.add_argument("--mc-samples", type=int, default=defaults.mc_samples,
-                   help="Monte Carlo dropout passes for LSTM/GRU intervals, 0 for none (default: %(default)s)")
+                   help="Monte Carlo dropout passes for the LSTM/GRU's own intervals, 0 for none; every model "
+                        "gets conformal intervals regardless (default: %(default)s)")
     p.add_argument("--epochs", type=int, default=defaults.epochs, help="most epochs of each network (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=defaults.batch_size, help="(default: %(default)s)")
     p.add_argument("--patience", type=int, default=defaults.patience,
@@ -101,7 +108,7 @@ def _forecast(args) -> int:
     config = ForecastConfig(window=args.window, horizon=args.horizon, target=args.target,
                             features=tuple(args.features.split(",")), models=tuple(args.models.split(",")),
                             multistep=args.multistep, folds=args.folds, fold_mode=args.fold_mode,
-                            refit=not args.frozen, gap=args.gap, cost_bps=args.cost_bps,
+                            refit=not args.frozen, gap=args.gap, calendar=args.calendar, cost_bps=args.cost_bps,
                             mc_samples=args.mc_samples, epochs=args.epochs, batch_size=args.batch_size,
                             patience=args.patience, seed=args.seed, verbose=0 if args.quiet else 2)
     if args.quick:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
 import keras
 import numpy as np
+
+# Predicting parts of different lengths retraces Keras' predict function; TensorFlow then
+# logs a warning about retracing per call, which says nothing useful to a user.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 def set_seed(seed: int) -> None:

@@ -24,7 +24,25 @@ def test_values_by_hand():
     assert directional_accuracy(ACTUAL, PRED, ORIGIN) == 1.0
     assert directional_accuracy(ACTUAL, [10.0, 9.0, 13.0, 10.0], ORIGIN) == 0.25
     assert math.isnan(directional_accuracy(ACTUAL, ORIGIN, ORIGIN))
-    assert set(forecast_metrics(ACTUAL, PRED, ORIGIN, 1.0)) == {"MAE", "RMSE", "MAPE", "MASE", "DirAcc"}
+    assert set(forecast_metrics(ACTUAL, PRED, ORIGIN, 1.0)) == {"MAE", "RMSE", "MAPE", "MASE", "MAE_bp", "RMSE_bp",
+                                                                "DirAcc"}
+
+
+def test_mase_pooled_is_the_same_definition_as_per_fold():
+    # Two folds, each error scaled by its own fold's in-sample one-step naive MAE.
+    fold1 = naive_scale([10.0, 11.0, 10.0, 12.0])             # (1 + 1 + 2) / 3
+    fold2 = naive_scale([100.0, 104.0, 100.0])                # 4
+    actual, predicted = np.array([12.0, 13.0, 101.0]), np.array([11.0, 13.5, 105.0])
+    scale = np.array([fold1, fold1, fold2])
+    per_fold = [mase(actual[:2], predicted[:2], fold1), mase(actual[2:], predicted[2:], fold2)]
+    assert per_fold == [pytest.approx((1 + 0.5) / 2 / fold1), pytest.approx(1.0)]
+    assert mase(actual, predicted, scale) == pytest.approx((2 * per_fold[0] + per_fold[1]) / 3)
+
+
+def test_log_return_errors_in_basis_points():
+    m = forecast_metrics([110.0, 100.0], [100.0, 100.0], [100.0, 100.0], 1.0)
+    assert m["MAE_bp"] == pytest.approx(1e4 * np.log(1.1) / 2)
+    assert m["RMSE_bp"] == pytest.approx(1e4 * np.log(1.1) / np.sqrt(2))
 
 
 def test_ranking():

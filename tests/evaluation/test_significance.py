@@ -6,7 +6,9 @@ from scipy import stats
 
 from toolkit.evaluation.intervals import coverage, gaussian_interval, sample_interval
 from toolkit.evaluation.metrics import mase, naive_scale
-from toolkit.evaluation.significance import diebold_mariano, direction_p_value, lag_diagnostic, theil_u, verdict
+from toolkit.evaluation.significance import (
+    diebold_mariano, holm, move_test, pesaran_timmermann, theil_u, verdict,
+)
 from toolkit.evaluation.strategy import long_flat, max_drawdown
 
 
@@ -20,14 +22,42 @@ def test_mase_and_theil_u_by_hand():
     assert theil_u(actual, forecast, naive) == pytest.approx(np.sqrt(0.75 / 1.5))
 
 
-def test_direction_p_value_is_the_binomial_tail():
+def test_pesaran_timmermann_matches_the_formula():
     origin = np.zeros(10)
-    actual = np.array([1, 1, 1, 1, 1, 1, 1, -1, -1, -1.0])
-    predicted = np.ones(10)                                # 7 of 10 right
-    p, hits, calls = direction_p_value(actual, predicted, origin)
-    assert (hits, calls) == (7, 10)
-    assert p == pytest.approx(sum(stats.binom.pmf(k, 10, 0.5) for k in range(7, 11)))
-    assert np.isnan(direction_p_value(actual, origin, origin)[0])
+    actual = np.array([1, 1, 1, 1, 1, 1, -1, -1, -1, -1.0])   # 6 up
+    predicted = np.array([1, 1, 1, 1, -1, 1, -1, -1, 1, -1.0])  # 6 up calls, 8 of 10 right
+    test = pesaran_timmermann(actual, predicted, origin)
+    py = px = 0.6
+    p_star = py * px + (1 - py) * (1 - px)
+    var_p = p_star * (1 - p_star) / 10
+    var_star = ((2 * py - 1) ** 2 * px * (1 - px) / 10 + (2 * px - 1) ** 2 * py * (1 - py) / 10
+                + 4 * py * px * (1 - py) * (1 - px) / 100)
+    expected = (0.8 - p_star) / np.sqrt(var_p - var_star)
+    assert (test.hit_rate, test.base_rate, test.calls) == (0.8, 0.6, 10)
+    assert test.statistic == pytest.approx(expected)
+    assert test.p_value == pytest.approx(stats.norm.sf(expected))
+
+
+def test_always_up_is_not_called_skilled_in_a_rising_market():
+    rng = np.random.default_rng(5)
+    moves = rng.normal(0.001, 0.01, 750)                     # drifts up: about 54% up days
+    origin = 100 * np.exp(np.cumsum(np.r_[0, moves[:-1]]))
+    actual = origin * np.exp(moves)
+    always_up = origin * 1.001
+    test = pesaran_timmermann(actual, always_up, origin)
+    assert test.hit_rate == pytest.approx(test.base_rate) and test.hit_rate > 0.5
+    assert np.isnan(test.p_value) and not test.skilled()
+    # a forecast that knows the sign of the move is skilled
+    oracle = origin * np.exp(np.sign(moves) * 1e-3)
+    assert pesaran_timmermann(actual, oracle, origin).skilled()
+
+
+def test_holm_adjustment_by_hand():
+    adjusted = holm({"a": 0.01, "b": 0.04, "c": 0.03, "d": float("nan")})
+    assert adjusted["a"] == pytest.approx(0.03)                # 3 x 0.01
+    assert adjusted["c"] == pytest.approx(0.06)                # 2 x 0.03
+    assert adjusted["b"] == pytest.approx(0.06)                # max(1 x 0.04, 0.06): monotone
+    assert np.isnan(adjusted["d"])
 
 
 def test_diebold_mariano_matches_the_formula():
@@ -66,15 +96,39 @@ def test_equal_forecasts_are_not_significant():
     assert not diebold_mariano(actual, noisy_naive, naive).beats(0.05)
 
 
-def test_lag_diagnostic_spots_persistence():
-    rng = np.random.default_rng(3)
-    actual = np.cumsum(rng.normal(size=300))
-    persistence = np.r_[actual[0], actual[:-1]]            # forecast for day t = actual of t - 1
-    diagnosis = lag_diagnostic(actual, persistence)
-    assert diagnosis["best_lag"] == -1 and diagnosis["persistence"]
-    assert diagnosis["correlations"][-1] == pytest.approx(1.0)
-    oracle = actual + rng.normal(0, 0.1, 300)
-    assert lag_diagnostic(actual, oracle)["best_lag"] == 0
+def _ar1_returns(n=1500, phi=0.5, seed=3):
+    rng = np.random.default_rng(seed)
+    r = np.zeros(n)
+    for t in range(1, n):
+        r[t] = phi * r[t - 1] + rng.normal(0, 0.01)
+    prices = 100 * np.exp(np.cumsum(r))
+    return r, prices
+
+
+def test_move_test_keeps_real_skill_and_flags_persistence_in_disguise():
+    rng = np.random.default_rng(4)
+    r, prices = _ar1_returns()
+    origin, actual = prices[:-1], prices[1:]
+    oracle = origin * np.exp(0.5 * r[:-1])                     # E[r(t+1) | r(t)] = phi r(t)
+    assert not move_test(actual, oracle, origin).adds_nothing()
+    assert move_test(actual, oracle, origin).slope == pytest.approx(1.0, abs=0.15)
+    walk = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 1500)))
+    origin, actual = walk[:-1], walk[1:]
+    noisy_naive = origin * (1 + rng.normal(0, 0.002, len(origin)))
+    lagging = np.r_[origin[0], origin[:-1]]                    # a network that tracks yesterday
+    assert move_test(actual, noisy_naive, origin).adds_nothing()
+    assert move_test(actual, lagging, origin).adds_nothing()
+    # a constant drift predicts the same move every day: nothing to test, nothing added
+    drift = move_test(actual, origin * 1.0004, origin)
+    assert np.isnan(drift.p_value) and drift.adds_nothing()
+
+
+def test_diebold_mariano_and_pt_see_the_oracle_ar1_beat_naive():
+    r, prices = _ar1_returns(seed=6)
+    origin, actual = prices[:-1], prices[1:]
+    oracle = origin * np.exp(0.5 * r[:-1])
+    assert diebold_mariano(actual, oracle, origin).beats(0.05)
+    assert pesaran_timmermann(actual, oracle, origin).skilled()
 
 
 def test_long_flat_strategy_by_hand():
@@ -100,11 +154,13 @@ def test_interval_helpers():
         assert coverage(y, lower, upper) == pytest.approx(level, abs=0.015)
 
 
-def test_verdict_sentence():
-    honesty = {"naive": {"dm_beats": False, "dm_p": float("nan")},
-               "lstm": {"dm_beats": False, "dm_p": 0.4}, "linear": {"dm_beats": False, "dm_p": 0.03}}
-    assert verdict(honesty).startswith("No model beats naive persistence at the 5% level (Diebold-Mariano test on "
-                                       "squared next-day errors")
-    honesty["linear"]["dm_beats"] = True
-    assert verdict(honesty, horizon=5) == ("Beating naive persistence at the 5% level on squared 5-day-ahead "
-                                           "errors (Diebold-Mariano): linear (p = 0.03).")
+def test_verdict_sentence_uses_holm_adjusted_p_values():
+    honesty = {"naive": {"dm_better": False, "dm_p_holm": float("nan")},
+               "lstm": {"dm_better": False, "dm_p_holm": 0.4}, "linear": {"dm_better": True, "dm_p_holm": 0.06}}
+    assert verdict(honesty) == ("No model beats naive persistence at the 5% level (Diebold-Mariano test on squared "
+                                "next-day errors, all test folds pooled; p-values Holm-adjusted for the 2 models "
+                                "compared).")
+    honesty["linear"]["dm_p_holm"] = 0.03
+    assert verdict(honesty, horizon=5) == ("Beating naive persistence at the 5% level on squared 5-day-ahead errors "
+                                           "(Diebold-Mariano, p-values Holm-adjusted for the 2 models compared): "
+                                           "linear (adjusted p = 0.03).")

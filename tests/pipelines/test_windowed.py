@@ -22,7 +22,7 @@ def test_every_target_of_a_sample_lies_in_its_part(target):
 def test_training_windows_hold_only_past_values():
     # A series of positions: a scaled window maps back to the rows it read.
     n = 500
-    data = make_windowed_data(np.arange(1, n + 1, dtype=float), window=20, horizon=2)
+    data = make_windowed_data(np.arange(1, n + 1, dtype=float), window=20, horizon=2, target="price")
     rows = np.rint(data.feature_scaler.inverse_transform(data.x["train"][:, :, 0].reshape(-1, 1))).reshape(-1, 20) - 1
     assert (rows[:, -1] == data.origin["train"]).all()
     assert (rows.max(axis=1) < data.target_rows("train").min(axis=1)).all()
@@ -31,7 +31,7 @@ def test_training_windows_hold_only_past_values():
 
 def test_price_scaler_statistics_are_those_of_the_training_rows():
     prices = random_walk(800, seed=3)
-    data = make_windowed_data(prices, window=20)
+    data = make_windowed_data(prices, window=20, target="price")
     train = prices[: data.bounds.train_end]
     assert data.feature_scaler.data_min_[0] == train.min()
     assert data.feature_scaler.data_max_[0] == train.max()
@@ -50,18 +50,19 @@ def test_return_scaler_statistics_are_those_of_the_training_rows():
 def test_fold_scaler_sees_only_its_own_training_rows():
     prices = random_walk(900, seed=8)
     bounds = FoldBounds(train_start=200, train_end=500, val_end=600, test_start=601, test_end=800)
-    data = make_windowed_data(prices, window=20, bounds=bounds)
+    data = make_windowed_data(prices, window=20, bounds=bounds, target="price")
     assert data.feature_scaler.data_min_[0] == prices[200:500].min()
     assert data.feature_scaler.data_max_[0] == prices[200:500].max()
     assert data.target_rows("test").max() < 800 and data.target_rows("train").min() >= 200
 
 
-def test_changing_the_future_leaves_training_arrays_unchanged():
+@pytest.mark.parametrize("target", ["log-return", "price"])
+def test_changing_the_future_leaves_training_arrays_unchanged(target):
     prices = random_walk(600, seed=5)
-    data = make_windowed_data(prices, window=30)
+    data = make_windowed_data(prices, window=30, target=target)
     altered = prices.copy()
-    altered[data.bounds.train_end:] *= 3.0
-    again = make_windowed_data(altered, window=30)
+    altered[data.bounds.train_end:] *= np.exp(np.random.default_rng(0).normal(0, 0.05, len(prices) - data.bounds.train_end))
+    again = make_windowed_data(altered, window=30, target=target)
     np.testing.assert_array_equal(data.x["train"], again.x["train"])
     np.testing.assert_array_equal(data.y["train"], again.y["train"])
 
@@ -98,7 +99,7 @@ def test_recursive_forecast_of_a_perfect_one_step_model_is_exact(target):
 
 def test_next_window_is_the_newest():
     prices = np.arange(1.0, 301.0)
-    data = make_windowed_data(prices, window=10)
+    data = make_windowed_data(prices, window=10, target="price")
     last = data.feature_scaler.inverse_transform(data.x_next[0])[:, 0]
     np.testing.assert_allclose(last, prices[-10:], rtol=1e-5)
 

@@ -10,10 +10,11 @@ from tests.conftest import price_table, random_walk
 from toolkit.data.frame import Provenance, validate_prices
 from toolkit.errors import DataError, UsageError
 from toolkit.evaluation.baselines import WindowLinear
-from toolkit.runs.forecast import ForecastConfig, run_forecast, write_forecast_report
+from toolkit.runs.forecast import DEFAULT_MODELS, ForecastConfig, run_forecast, write_forecast_report
 
-TINY = ForecastConfig(window=20, epochs=2, batch_size=64, lstm_units=8, dense_units=4, mc_samples=5, verbose=0,
-                      models=("naive", "moving_average", "linear", "mlp", "lstm"))
+TINY = ForecastConfig(window=20, epochs=2, batch_size=64, lstm_units=8, dense_units=4, mc_samples=5, verbose=0)
+BENCHMARKS = ("naive", "drift", "mean_return", "moving_average", "linear", "ets", "arima")
+ALL = set(TINY.models)
 QUIET = {"log": lambda line: None}
 
 
@@ -29,20 +30,28 @@ def result():
 
 
 def test_result_holds_every_model_fold_and_panel(result):
-    assert set(result.models) == {"naive", "moving_average", "linear", "mlp", "lstm"}
+    assert set(result.models) == ALL == set(DEFAULT_MODELS)
     assert len(result.folds) == 2 and sorted(result.ranking) == sorted(result.models)
     n = sum(len(f.origin) for f in result.folds)
-    for name, predicted in result.pooled["predictions"].items():
-        assert predicted.shape == (n, 1)
-        assert set(result.headline[name]) == {"MAE", "RMSE", "MAPE", "MASE", "DirAcc"}
+    for name in result.models:
+        assert result.folds[0].predictions[name].shape == (len(result.folds[0].origin), 1)
+        assert set(result.headline[name]) == {"MAE", "RMSE", "MAPE", "MASE", "MAE_bp", "RMSE_bp", "DirAcc"}
         assert np.isfinite(result.next_forecasts[name]).all()
-    np.testing.assert_allclose(result.pooled["predictions"]["naive"][:, 0], result.pooled["origin_prices"])
-    for name in ("linear", "mlp", "lstm"):
-        panel = result.honesty[name]
-        assert {"MASE", "theil_u", "dir_p", "dm_stat", "dm_p", "lag_best"} <= set(panel)
-    assert set(result.coverage) == {"mlp", "lstm"}
-    assert set(result.strategy) == {"moving_average", "linear", "mlp", "lstm"}
+        for level in (0.8, 0.95):
+            lower, upper = result.next_intervals[name][level]
+            assert (lower < result.next_forecasts[name]).all() and (result.next_forecasts[name] < upper).all()
+    np.testing.assert_allclose(result.folds[0].predictions["naive"][:, 0], result.series[result.folds[0].origin])
+    for name in set(result.models) - {"naive"}:
+        panel = result.panel.honesty[name]
+        assert {"MASE", "theil_u", "pt_p", "base_rate", "dm_stat", "dm_p", "dm_p_holm", "move_p"} <= set(panel)
+    for name in result.models:  # every model gets split and adaptive conformal intervals
+        assert {"split", "adaptive"} <= set(result.panel.coverage[name])
+        for method, levels in result.panel.coverage[name].items():
+            assert len(levels[0.8]["by_fold"]) == 2 and levels[0.95]["width"] > levels[0.8]["width"] > 0
+    assert {name for name, c in result.panel.coverage.items() if "native" in c} == {"ets", "arima", "mlp", "lstm"}
+    assert set(result.panel.strategy) == ALL - {"naive"}
     assert result.next_dates[0] > result.dates[-1]
+    assert sum(len(b[0.8][0]) for b in [result.panel.bands["naive"]["split"]]) == n
 
 
 def test_leakage_audit_orders_every_fold(result):
@@ -53,17 +62,82 @@ def test_leakage_audit_orders_every_fold(result):
 
 def test_same_seed_same_metrics(result):
     again = run_forecast(result.prices, replace(TINY, folds=2), **QUIET)
-    assert repr(again.step_metrics) == repr(result.step_metrics)  # repr: nan == nan
+    assert repr(again.panel.step_metrics) == repr(result.panel.step_metrics)  # repr: nan == nan
+    assert repr(again.panel.coverage) == repr(result.panel.coverage)
 
 
-def test_changing_values_after_a_folds_cutoff_leaves_its_forecasts_unchanged(result):
+def test_changing_values_after_a_folds_cutoff_leaves_its_forecasts_and_intervals_unchanged(result):
     first = result.folds[0]
     prices = result.series.copy()
     prices[first.bounds.test_end:] *= 1.5  # rewrite everything after fold 1's test block
     altered = run_forecast(frame_of(prices), replace(TINY, folds=2), **QUIET)
+    m = len(first.origin)
     for name in result.models:
         np.testing.assert_array_equal(altered.folds[0].predictions[name], first.predictions[name])
+        for method in ("split", "adaptive"):
+            for level in (0.8, 0.95):
+                for before, after in zip(result.panel.bands[name][method][level], altered.panel.bands[name][method][level]):
+                    np.testing.assert_array_equal(after[:m], before[:m])
     assert not np.array_equal(altered.folds[1].predictions["linear"], result.folds[1].predictions["linear"])
+
+
+def test_rewriting_test_targets_leaves_earlier_adaptive_intervals_bit_identical(result):
+    # Within one fold: forecasts made before a target is observed cannot depend on it.
+    fold = result.folds[-1]
+    cut = int(fold.origin[len(fold.origin) // 2])
+    prices = result.series.copy()
+    prices[cut + 1:] *= np.exp(np.random.default_rng(9).normal(0, 0.05, len(prices) - cut - 1))
+    altered = run_forecast(frame_of(prices), replace(TINY, folds=2, models=BENCHMARKS), **QUIET)
+    origin = np.concatenate([f.origin for f in result.folds])
+    for name in BENCHMARKS:
+        for level in (0.8, 0.95):
+            for before, after in zip(result.panel.bands[name]["adaptive"][level],
+                                     altered.panel.bands[name]["adaptive"][level]):
+                np.testing.assert_array_equal(after[origin <= cut], before[origin <= cut])
+
+
+def test_final_models_have_seen_the_last_date_and_next_dates_follow_the_exchange(result):
+    n = len(result.series)
+    assert result.models["drift"].drift_ == pytest.approx((result.series[-1] - result.series[0]) / (n - 1))
+    assert result.models["lstm"].training.epochs_run == result.folds[-1].training["lstm"].best_epoch
+    assert result.calendar.name == "business-days"  # a CSV
+    table = price_table(300)
+    table.index = pd.bdate_range(end="2018-12-31", periods=300)
+    bundled = validate_prices(table, "Close", Provenance("bundled", "^GSPC", "test"))
+    run = run_forecast(bundled, replace(TINY, horizon=3, models=("naive", "drift")), **QUIET)
+    assert run.calendar.name == "XNYS"
+    assert [str(d.date()) for d in run.next_dates] == ["2019-01-02", "2019-01-03", "2019-01-04"]
+
+
+def iid_returns_frame(n=3000, seed=21):
+    return frame_of(random_walk(n, seed=seed))
+
+
+def test_conformal_coverage_on_iid_returns_is_nominal_for_every_model():
+    run = run_forecast(iid_returns_frame(), replace(TINY, folds=5, models=BENCHMARKS), **QUIET)
+    for name, methods in run.panel.coverage.items():
+        for method in ("split", "adaptive"):
+            for level, table in methods[method].items():
+                assert table["coverage"] == pytest.approx(level, abs=0.03), (name, method, level)
+                assert min(table["by_fold"]) >= level - 0.10, (name, method, level)
+
+
+def test_known_answers_sine_and_ar1():
+    t = np.arange(1200)
+    sine = frame_of(100 * np.exp(0.05 * np.sin(2 * np.pi * t / 40)
+                                 + np.random.default_rng(2).normal(0, 1e-3, len(t))))
+    run = run_forecast(sine, replace(TINY, models=("linear", "arima", "moving_average")), **QUIET)
+    for name in ("linear", "arima"):
+        h = run.panel.honesty[name]
+        assert h["dm_beats"] and h["dir_skilled"] and not h["adds_nothing"], name
+    assert "linear" in run.verdict and "arima" in run.verdict
+    rng = np.random.default_rng(8)
+    r = np.zeros(2500)
+    for i in range(1, len(r)):
+        r[i] = 0.4 * r[i - 1] + rng.normal(0, 0.01)
+    run = run_forecast(frame_of(100 * np.exp(np.cumsum(r))), replace(TINY, models=("arima", "drift")), **QUIET)
+    assert run.panel.honesty["arima"]["dm_beats"] and not run.panel.honesty["arima"]["adds_nothing"]
+    assert run.panel.honesty["drift"]["adds_nothing"] and not run.panel.honesty["drift"]["dm_beats"]
 
 
 def test_frozen_models_keep_the_first_folds_fit():
@@ -76,14 +150,16 @@ def test_frozen_models_keep_the_first_folds_fit():
 def test_recursive_and_multi_step_shapes():
     prices = frame_of(price_table(400)["Close"].to_numpy())
     run = run_forecast(prices, replace(TINY, horizon=3, multistep="recursive", models=("linear", "lstm")), **QUIET)
-    assert run.pooled["predictions"]["lstm"].shape[1] == 3
-    assert len(run.step_metrics["linear"]) == 3 and len(run.next_dates) == 3
-    assert run.coverage == {}  # recursive forecasts carry no intervals
+    assert run.folds[0].predictions["lstm"].shape[1] == 3
+    assert len(run.panel.step_metrics["linear"]) == 3 and len(run.next_dates) == 3
+    assert "native" not in run.panel.coverage["lstm"]  # recursive forecasts carry no model bands
+    assert run.panel.bands["lstm"]["adaptive"][0.8][0].shape[1] == 3  # conformal ones, per step
 
 
 def test_random_walk_verdict_says_nobody_beats_naive():
-    run = run_forecast(frame_of(random_walk(700, seed=11)), replace(TINY, target="log-return"), **QUIET)
+    run = run_forecast(frame_of(random_walk(700, seed=11)), TINY, **QUIET)
     assert run.verdict.startswith("No model beats naive persistence at the 5% level")
+    assert "Holm-adjusted for the 8 models compared" in run.verdict
 
 
 def test_gaussian_head_intervals_cover_known_noise():
@@ -91,16 +167,16 @@ def test_gaussian_head_intervals_cover_known_noise():
     prices = frame_of(random_walk(2500, seed=12))
     config = replace(TINY, target="log-return", models=("mlp",), epochs=25, patience=25, learning_rate=3e-3)
     run = run_forecast(prices, config, **QUIET)
-    assert run.coverage["mlp"][0.8] == pytest.approx(0.8, abs=0.07)
-    assert run.coverage["mlp"][0.95] == pytest.approx(0.95, abs=0.05)
+    assert run.panel.coverage["mlp"]["native"][0.8]["coverage"] == pytest.approx(0.8, abs=0.07)
+    assert run.panel.coverage["mlp"]["native"][0.95]["coverage"] == pytest.approx(0.95, abs=0.05)
 
 
 def test_report_folder_and_model_round_trip(result, tmp_path):
     html = write_forecast_report(result, tmp_path)
     folder = html.parent
     assert folder.name.startswith("forecast-synthetic.csv-")
-    assert sorted(p.name for p in folder.iterdir()) == ["linear.json", "lstm.keras", "metrics.json", "mlp.keras",
-                                                        "report.html"]
+    assert sorted(p.name for p in folder.iterdir()) == ["arima.json", "ets.json", "linear.json", "lstm.keras",
+                                                        "metrics.json", "mlp.keras", "report.html"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
     x = np.random.default_rng(0).normal(size=(16, 20, 1)).astype("float32")
     for name in ("lstm", "mlp"):
@@ -112,14 +188,18 @@ def test_report_folder_and_model_round_trip(result, tmp_path):
     np.testing.assert_array_equal(linear.predict(x), result.models["linear"].estimator.predict(x))
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["ranking"] == result.ranking and len(metrics["folds"]) == 2
-    assert metrics["honesty"]["lstm"]["dm_p"] == pytest.approx(result.honesty["lstm"]["dm_p"])
+    assert metrics["honesty"]["lstm"]["dm_p"] == pytest.approx(result.panel.honesty["lstm"]["dm_p"])
+    assert metrics["intervals"]["ets"]["adaptive"]["0.8"]["coverage"] == pytest.approx(
+        result.panel.coverage["ets"]["adaptive"][0.8]["coverage"])
+    assert metrics["next_forecast"]["dates"] == [str(d.date()) for d in result.next_dates]
 
 
 @pytest.mark.parametrize(
     "change, error, message",
     [
         ({"epochs": 0}, UsageError, "--epochs must be a positive whole number. Received: 0"),
-        ({"target": "levels"}, UsageError, "--target must be one of price, log-return"),
+        ({"target": "levels"}, UsageError, "--target must be one of log-return, price"),
+        ({"calendar": "XXXX"}, UsageError, "--calendar 'XXXX' is not a known exchange calendar"),
         ({"gap": 1, "horizon": 3}, UsageError, "--gap must be at least the horizon"),
         ({"models": ("lstm", "prophet")}, UsageError, "models must be chosen from"),
         ({"features": ("close", "volume"), "multistep": "recursive"}, UsageError,
@@ -141,7 +221,7 @@ def test_quick_profile_is_small():
 
 def test_naive_and_moving_average_baselines_by_hand():
     from toolkit.pipelines.windowed import make_windowed_data
-    from toolkit.runs.forecast_models import MovingAverage, Naive
+    from toolkit.runs.forecast.benchmarks import Drift, MeanReturn, MovingAverage, Naive
 
     prices = np.arange(1.0, 201.0)
     data = make_windowed_data(prices, window=10, horizon=2)
@@ -150,3 +230,11 @@ def test_naive_and_moving_average_baselines_by_hand():
     average = MovingAverage(TINY, days=5).predict_prices(data, "test")
     np.testing.assert_allclose(average[:, 0], prices[origin] - 2.0)  # mean of the last five of a ramp
     assert Naive(TINY).predict_prices(data, "next").tolist() == [[200.0, 200.0]]
+    train = prices[data.bounds.train_start:data.bounds.train_end]
+    drift = Drift(TINY).fit(data)
+    assert drift.drift_ == pytest.approx(1.0)                   # a ramp rises 1 a day
+    np.testing.assert_allclose(drift.predict_prices(data, "test"), prices[origin][:, None] + [1.0, 2.0])
+    mean = MeanReturn(TINY).fit(data)
+    assert mean.mean_log_return_ == pytest.approx(np.log(train[-1] / train[0]) / (len(train) - 1))
+    np.testing.assert_allclose(mean.predict_prices(data, "next"), [[200 * np.exp(mean.mean_log_return_),
+                                                                     200 * np.exp(2 * mean.mean_log_return_)]])

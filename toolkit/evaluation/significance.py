@@ -15,20 +15,73 @@ def theil_u(actual, predicted, naive) -> float:
     return rmse(actual, predicted) / rmse(actual, naive)
 
 
-def direction_p_value(actual, predicted, origin) -> tuple[float, int, int]:
-    """One-sided binomial p-value that the direction is called right more than half the time.
+@dataclass(frozen=True)
+class DirectionTest:
+    """Pesaran and Timmermann's (1992) test of directional skill.
 
-    Returns:
-        ``(p_value, hits, calls)``; flat forecasts are not calls (``nan`` when none).
+    A forecast of up or down moves is skilled when its hit rate beats what its own share of
+    up calls would score by chance against the actual share of up moves. Markets that
+    drift up make "always up" hit often; it still has no skill (and no test: its calls
+    never vary).
+
+    Attributes:
+        hit_rate: Share of calls with the actual move's sign.
+        base_rate: Share of actual moves that were up (over the called samples).
+        up_calls: Share of calls that were up.
+        calls: Samples with a predicted move (flat forecasts are not calls).
+        statistic: The PT statistic, standard normal under no skill; ``nan`` when either
+            the calls or the actual moves never change sign.
+        p_value: One-sided, ``P(Z >= statistic)``.
     """
-    actual_move = np.sign(np.asarray(actual) - np.asarray(origin))
-    predicted_move = np.sign(np.asarray(predicted) - np.asarray(origin))
+
+    hit_rate: float
+    base_rate: float
+    up_calls: float
+    calls: int
+    statistic: float
+    p_value: float
+
+    def skilled(self, level: float = 0.05) -> bool:
+        return bool(np.isfinite(self.p_value) and self.p_value < level)
+
+
+def pesaran_timmermann(actual, predicted, origin) -> DirectionTest:
+    """Test whether predicted moves from ``origin`` call the sign of actual moves better
+    than chance; see :class:`DirectionTest`."""
+    actual_move = np.sign(np.asarray(actual, dtype="float64") - np.asarray(origin, dtype="float64"))
+    predicted_move = np.sign(np.asarray(predicted, dtype="float64") - np.asarray(origin, dtype="float64"))
     called = predicted_move != 0
-    calls = int(called.sum())
-    if calls == 0:
-        return float("nan"), 0, 0
-    hits = int((actual_move[called] == predicted_move[called]).sum())
-    return float(stats.binomtest(hits, calls, 0.5, alternative="greater").pvalue), hits, calls
+    n = int(called.sum())
+    nan = float("nan")
+    if n == 0:
+        return DirectionTest(nan, nan, nan, 0, nan, nan)
+    up_actual = actual_move[called] > 0
+    up_called = predicted_move[called] > 0
+    hit = float(np.mean(up_actual == up_called))
+    py, px = float(up_actual.mean()), float(up_called.mean())
+    expected = py * px + (1 - py) * (1 - px)
+    var_hit = expected * (1 - expected) / n
+    var_expected = ((2 * py - 1) ** 2 * px * (1 - px) / n + (2 * px - 1) ** 2 * py * (1 - py) / n
+                    + 4 * py * px * (1 - py) * (1 - px) / n ** 2)
+    denominator = var_hit - var_expected
+    if denominator <= 1e-15 or px in (0.0, 1.0) or py in (0.0, 1.0):
+        return DirectionTest(hit, py, px, n, nan, nan)
+    statistic = (hit - expected) / np.sqrt(denominator)
+    return DirectionTest(hit, py, px, n, float(statistic), float(stats.norm.sf(statistic)))
+
+
+def holm(p_values: dict[str, float]) -> dict[str, float]:
+    """Holm's (1979) step-down adjustment of several p-values (family-wise error control).
+
+    ``nan`` p-values (untestable models) stay ``nan`` and do not count in the family.
+    """
+    finite = sorted((p, name) for name, p in p_values.items() if np.isfinite(p))
+    m = len(finite)
+    adjusted, running = {}, 0.0
+    for rank, (p, name) in enumerate(finite):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[name] = running
+    return {name: adjusted.get(name, float("nan")) for name in p_values}
 
 
 @dataclass(frozen=True)
@@ -76,47 +129,78 @@ def diebold_mariano(actual, predicted, reference, horizon: int = 1) -> DieboldMa
     return DieboldMariano(float(statistic), float(p_value), mean)
 
 
-def verdict(honesty: dict[str, dict], horizon: int = 1) -> str:
-    """The report's sentence: which models beat naive persistence at the 5% level.
+def verdict(honesty: dict[str, dict], horizon: int = 1, level: float = 0.05) -> str:
+    """The report's sentence: which models beat naive persistence, with Holm-adjusted
+    Diebold-Mariano p-values.
 
     Args:
-        honesty: Per model, at least ``dm_beats`` (bool) and ``dm_p``; ``"naive"`` is skipped.
+        honesty: Per model, at least ``dm_better`` (bool) and ``dm_p_holm``; ``"naive"``
+            is skipped.
         horizon: Steps ahead of the tested forecasts.
+        level: Family-wise significance level. Defaults to 0.05.
     """
     step = "next-day" if horizon == 1 else f"{horizon}-day-ahead"
-    winners = [name for name, h in honesty.items() if name != "naive" and h["dm_beats"]]
+    tested = [name for name, h in honesty.items() if name != "naive" and np.isfinite(h["dm_p_holm"])]
+    family = (f"p-values Holm-adjusted for the {len(tested)} models compared" if len(tested) > 1
+              else "one model compared, no adjustment needed")
+    winners = [name for name in tested if honesty[name]["dm_better"] and honesty[name]["dm_p_holm"] < level]
     if not winners:
-        return (f"No model beats naive persistence at the 5% level (Diebold-Mariano test on squared "
-                f"{step} errors, all test folds pooled).")
-    listed = ", ".join(f"{name} (p = {honesty[name]['dm_p']:.3g})" for name in winners)
-    return f"Beating naive persistence at the 5% level on squared {step} errors (Diebold-Mariano): {listed}."
+        return (f"No model beats naive persistence at the {level:.0%} level (Diebold-Mariano test on squared "
+                f"{step} errors, all test folds pooled; {family}).")
+    listed = ", ".join(f"{name} (adjusted p = {honesty[name]['dm_p_holm']:.3g})" for name in winners)
+    return (f"Beating naive persistence at the {level:.0%} level on squared {step} errors "
+            f"(Diebold-Mariano, {family}): {listed}.")
 
 
-def lag_diagnostic(actual, predicted, max_lag: int = 3) -> dict:
-    """Which shift of the actual series the forecasts track best.
+@dataclass(frozen=True)
+class MoveTest:
+    """Does a forecast add anything to the last value? The actual move from the origin
+    regressed on the predicted move: ``actual/origin - 1 = a + b (predicted/origin - 1) + e``.
 
-    Correlates the forecast for day t with the actual value of day t + k, k in
-    [-max_lag, max_lag], on day-to-day changes (levels of prices correlate near 1 at
-    every lag). A best k of -1 means the forecast follows yesterday's value: persistence.
+    A forecast that only restates the last price (persistence in disguise: naive plus noise,
+    a network that lags the series) predicts moves unrelated to what happens, so ``b`` is
+    not above zero. Genuine skill (the optimal AR(1) forecast of an AR(1)) has ``b`` near
+    one. Standard errors are Newey-West with ``horizon - 1`` lags (overlapping h-step
+    errors); the test is one-sided, ``b > 0``.
 
-    Returns:
-        ``{"correlations": {k: r}, "best_lag": k, "persistence": bool}``.
+    Attributes:
+        slope: ``b``.
+        statistic: ``b`` over its standard error.
+        p_value: One-sided, from the normal distribution; ``nan`` when the predicted moves
+            do not vary (a constant drift or no move: nothing to test).
+        r_squared: Share of the actual moves' variance the predicted moves explain.
     """
-    actual = np.asarray(actual, dtype="float64")
-    predicted = np.asarray(predicted, dtype="float64")
-    n = len(actual)
-    da = np.diff(actual)
-    dp = np.diff(predicted)
-    correlations = {}
-    for k in range(-max_lag, max_lag + 1):
-        # forecast change on day t against the actual change on day t + k
-        if k >= 0:
-            x, y = dp[: n - 1 - k], da[k:]
-        else:
-            x, y = dp[-k:], da[: n - 1 + k]
-        if len(x) > 2 and x.std() > 0 and y.std() > 0:
-            correlations[k] = float(np.corrcoef(x, y)[0, 1])
-    if not correlations:
-        return {"correlations": {}, "best_lag": None, "persistence": False}
-    best = max(correlations, key=correlations.get)
-    return {"correlations": correlations, "best_lag": best, "persistence": best == -1}
+
+    slope: float
+    statistic: float
+    p_value: float
+    r_squared: float
+
+    def adds_nothing(self, level: float = 0.05) -> bool:
+        return not (np.isfinite(self.p_value) and self.p_value < level and self.slope > 0)
+
+
+def move_test(actual, predicted, origin, horizon: int = 1) -> MoveTest:
+    """Regress actual on predicted relative moves; see :class:`MoveTest`."""
+    origin = np.asarray(origin, dtype="float64")
+    y = np.asarray(actual, dtype="float64") / origin - 1
+    x = np.asarray(predicted, dtype="float64") / origin - 1
+    nan = float("nan")
+    n = len(y)
+    xc = x - x.mean()
+    sxx = float(xc @ xc)
+    if n < 3 or sxx <= 1e-24 * max(n, 1) or not np.all(np.isfinite(x)):
+        return MoveTest(nan, nan, nan, nan)
+    slope = float(xc @ (y - y.mean())) / sxx
+    residual = (y - y.mean()) - slope * xc
+    score = xc * residual  # the slope's estimating function
+    long_run = float(score @ score)
+    for lag in range(1, horizon):
+        long_run += 2 * (1 - lag / horizon) * float(score[lag:] @ score[:-lag])
+    se = np.sqrt(max(long_run, 0.0)) / sxx
+    yc = y - y.mean()
+    r_squared = 1 - float(residual @ residual) / float(yc @ yc) if float(yc @ yc) > 0 else nan
+    if se <= 0:
+        return MoveTest(slope, nan, nan, r_squared)
+    statistic = slope / se
+    return MoveTest(slope, float(statistic), float(stats.norm.sf(statistic)), r_squared)

@@ -24,7 +24,7 @@ from toolkit.errors import DataError, UsageError
 from toolkit.pipelines.split import check_fractions, chronological_split
 from toolkit.pipelines.windows import check_window_horizon, sliding_windows
 
-TARGETS = ("price", "log-return")
+TARGETS = ("log-return", "price")
 PARTS = ("train", "validation", "test")
 MIN_TRAIN_WINDOWS = 20
 MIN_EVAL_TARGETS = 5
@@ -169,7 +169,7 @@ def make_windowed_data(
     features: np.ndarray | None = None,
     window: int = 60,
     horizon: int = 1,
-    target: str = "price",
+    target: str = "log-return",
     val_fraction: float = 0.15,
     test_fraction: float = 0.15,
     gap: int | None = None,
@@ -184,9 +184,10 @@ def make_windowed_data(
             (close first). Defaults to the prices (or their log returns) alone.
         window: Input steps per sample. Defaults to 60 (the lecture's).
         horizon: Steps ahead forecast, each its own target column. Defaults to 1.
-        target: ``"price"`` (min-max scaled levels, as in the lecture) or ``"log-return"``
-            (standardised log returns, the target the cumulative return to each step).
-            Defaults to ``"price"``.
+        target: ``"log-return"`` (standardised log returns: the target of each step is the
+            log price relative to the window's last price, free of the price level) or
+            ``"price"`` (min-max scaled levels, as in the lecture; a test period outside the
+            training range is extrapolation). Defaults to ``"log-return"``.
         val_fraction: Share of rows for validation (single split). Defaults to 0.15.
         test_fraction: Share of rows for the test (single split). Defaults to 0.15.
         gap: Rows between the last validation target and the first test target; at least
@@ -257,7 +258,8 @@ def make_windowed_data(
         raw = prices[rows] if target == "price" else np.log(prices[rows] / prices[origins, None])
         # One contiguous copy per part: Keras then reads plain arrays, no Python per sample.
         data.x[part] = np.ascontiguousarray(windows_all[chosen[part]])
-        data.y[part] = target_scaler.transform(raw.reshape(-1, 1)).reshape(raw.shape).astype("float32")
+        data.y[part] = (target_scaler.transform(raw.reshape(-1, 1)).reshape(raw.shape).astype("float32")
+                        if raw.size else np.empty(raw.shape, dtype="float32"))  # a part may be empty (final fit)
         data.origin[part] = origins
     data.x_next = np.ascontiguousarray(scaled[None, n - window:, :])
     return data

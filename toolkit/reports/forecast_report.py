@@ -6,25 +6,44 @@ from dataclasses import asdict
 
 import numpy as np
 
+from toolkit.evaluation.intervals import LEVELS
 from toolkit.reports import plots
 from toolkit.reports.html import figure_to_data_uri, render
+
+METHOD_TITLES = {
+    "split": "split conformal",
+    "adaptive": "adaptive conformal (ACI)",
+    "gaussian": "Gaussian noise head",
+    "mc-dropout": "Monte Carlo dropout + validation noise",
+    "model": "the model's own (state-space) interval",
+}
+
+
+def _interval_models(result) -> list[str]:
+    """Models drawn with their bands: naive, the LSTM and MLP when run, then the best others (at most 4)."""
+    chosen = [name for name in ("naive", "lstm", "mlp") if name in result.models]
+    chosen += [name for name in result.ranking if name not in chosen]
+    return chosen[:4]
 
 
 def render_forecast_report(result) -> str:
     """Self-contained HTML of a :class:`~toolkit.runs.forecast.ForecastResult`."""
-    cfg, prov = result.config, result.prices.provenance
-    pooled = result.pooled
+    cfg, prov, panel = result.config, result.prices.provenance, result.panel
     step = cfg.horizon - 1
-    target_dates = result.dates[pooled["origin_rows"] + cfg.horizon]
-    next_day_dates = result.dates[pooled["origin_rows"] + 1]
-    actual = pooled["actual"][:, step]
-    predictions = {name: p[:, step] for name, p in pooled["predictions"].items()}
-    bands = {name: {level: (lo[:, step], hi[:, step]) for level, (lo, hi) in levels.items()}
-             for name, levels in pooled["intervals"].items()}
+    origin_rows = np.concatenate([f.origin for f in result.folds])
+    actual_all = np.concatenate([f.actual for f in result.folds])
+    predictions_all = {name: np.concatenate([f.predictions[name] for f in result.folds]) for name in result.models}
+    target_dates = result.dates[origin_rows + cfg.horizon]
+    next_day_dates = result.dates[origin_rows + 1]
+    actual = actual_all[:, step]
+    predictions = {name: p[:, step] for name, p in predictions_all.items()}
+    drawn = _interval_models(result)
+    bands = {name: {level: (lo[:, step], hi[:, step]) for level, (lo, hi) in panel.bands[name]["adaptive"].items()}
+             for name in drawn}
     last_fold = result.folds[-1]
     neural = [(name, record) for name, record in last_fold.training.items()]
     last_price = float(result.series[-1])
-    strategy_hold = next(iter(result.strategy.values()))["buy_and_hold"] if result.strategy else None
+    strategy_hold = next(iter(panel.strategy.values()))["buy_and_hold"] if panel.strategy else None
     b = last_fold.bounds
     split_rows = [
         {"part": part, "rows": hi - lo, "first": result.dates[lo].date(), "last": result.dates[hi - 1].date()}
@@ -34,6 +53,13 @@ def render_forecast_report(result) -> str:
     ]
     context = {
         "result": result,
+        "panel": panel,
+        "honesty": panel.honesty,
+        "titles": result.titles,
+        "descriptions": result.descriptions,
+        "levels": LEVELS,
+        "method_titles": METHOD_TITLES,
+        "native_method": lambda name: result.models[name].interval,
         "cfg": cfg,
         "title": f"Forecast report: {prov.name}",
         "provenance": prov,
@@ -50,30 +76,24 @@ def render_forecast_report(result) -> str:
             result.dates, result.series, [f.bounds for f in result.folds],
             f"{prov.name}: {result.prices.target}, test blocks shaded")),
         "test_figure": figure_to_data_uri(plots.actual_vs_predicted_figure(
-            target_dates, actual, predictions, f"Test forecasts {cfg.horizon} business day(s) ahead")),
+            target_dates, actual, predictions, f"Test forecasts {cfg.horizon} trading day(s) ahead")),
         "residual_figure": figure_to_data_uri(plots.residuals_figure(target_dates, actual, predictions)),
-        "interval_figure": figure_to_data_uri(plots.interval_figure(target_dates, actual, predictions, bands))
-        if bands else None,
+        "interval_figure": figure_to_data_uri(plots.interval_figure(
+            target_dates, actual, {name: predictions[name] for name in drawn}, bands,
+            title="adaptive conformal bands")),
         "strategy_figure": figure_to_data_uri(plots.strategy_figure(
-            next_day_dates, {name: s["wealth"] for name, s in result.strategy.items()},
-            strategy_hold, cfg.cost_bps)) if result.strategy else None,
-        "forecast_rows": [(name, values, [100 * (v / last_price - 1) for v in values])
+            next_day_dates, {name: s["wealth"] for name, s in panel.strategy.items()},
+            strategy_hold, cfg.cost_bps)) if panel.strategy else None,
+        "forecast_rows": [(name, values, [100 * (v / last_price - 1) for v in values], result.next_intervals[name])
                           for name, values in result.next_forecasts.items()],
         "config": asdict(cfg),
     }
     return render("forecast.html.j2", **context)
 
 
-def lag_label(best_lag) -> str:
-    if best_lag is None:
-        return "\u2014"
-    return "same day" if best_lag == 0 else f"{best_lag:+d} day" + ("s" if abs(best_lag) > 1 else "")
-
-
 def _register_filters():
     from toolkit.reports.html import _ENV
 
-    _ENV.filters["lag"] = lag_label
     _ENV.filters["pct"] = lambda v: "\u2014" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{100 * v:.1f} %"
 
 

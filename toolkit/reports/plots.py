@@ -102,11 +102,18 @@ def residuals_figure(dates, actual, predictions: dict[str, np.ndarray]) -> Figur
 
 
 def interval_figure(dates, actual, predictions: dict[str, np.ndarray],
-                    bands: dict[str, dict[float, tuple[np.ndarray, np.ndarray]]], last: int = 120) -> Figure:
+                    bands: dict[str, dict[float, tuple[np.ndarray, np.ndarray]]], last: int = 120,
+                    title: str = "") -> Figure:
     """For each model with intervals: its forecast, 80% and 95% bands and the actual prices
-    over the last ``last`` test days."""
+    over the last ``last`` test days, two panels a row."""
     names = list(bands)
-    figure, axes = _figure(5.6 * max(len(names), 1), 3.6, ncols=max(len(names), 1))
+    ncols = min(max(len(names), 1), 2)
+    nrows = int(np.ceil(max(len(names), 1) / ncols))
+    figure = Figure(figsize=(5.6 * ncols, 3.4 * nrows), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(nrows, ncols, squeeze=False).ravel().tolist()
+    if title:
+        figure.suptitle(title, fontsize=10)
     tail = slice(-last, None)
     for ax, name, colour in zip(axes, names, PALETTE[1:]):
         for level, alpha in zip(sorted(bands[name], reverse=True), (0.18, 0.32)):
@@ -119,6 +126,8 @@ def interval_figure(dates, actual, predictions: dict[str, np.ndarray],
         ax.tick_params(axis="x", labelrotation=30)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
+    for ax in axes[len(names):]:
+        ax.set_axis_off()
     return figure
 
 

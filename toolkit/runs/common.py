@@ -32,7 +32,7 @@ def science_job(run: Callable, config, out_dir, *, log: Callable[[str], None] = 
     """Run a science pipeline and write its report; returns ``(report_path, result)``."""
     from toolkit.reports.science import write_science_report
     from toolkit.reports.writer import ensure_writable_dir
-    from toolkit.runs.forecast import library_versions
+    from toolkit.runs.forecast.backtest import library_versions
 
     out_dir = ensure_writable_dir(out_dir)
     started = time.perf_counter()

@@ -1,10 +1,12 @@
-"""The models a forecast run can compare, behind one small interface.
+"""The models a forecast run compares, behind one small interface.
 
-Every model forecasts prices for steps ``1..horizon`` from the same windows. Baselines work
-in price space; neural and linear models in the scaled space of
-:class:`~toolkit.pipelines.windowed.WindowedData`, mapped back with ``to_price``. With the
-``recursive`` strategy a one-step model is iterated on its own outputs instead of
-predicting every step directly.
+Every model forecasts prices for steps ``1..horizon`` from the origins of a
+:class:`~toolkit.pipelines.windowed.WindowedData` part (``"validation"``, ``"test"``, or
+``"next"``, the newest row). Benchmarks work on the price series itself
+(:mod:`toolkit.runs.forecast.benchmarks`); neural and linear models in the scaled space of
+the windows, mapped back with ``to_price``. With the ``recursive`` strategy a one-step model
+is iterated on its own outputs instead of predicting every step directly. A new model is a
+small class registered in :data:`MODEL_CLASSES`.
 """
 
 from __future__ import annotations
@@ -14,22 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.errors import UsageError
 from toolkit.evaluation.baselines import WindowLinear
 from toolkit.evaluation.intervals import LEVELS, gaussian_interval
 from toolkit.pipelines.windowed import WindowedData
-
-MODELS = ("naive", "moving_average", "linear", "mlp", "lstm", "gru", "cnn_lstm")
-DEFAULT_MODELS = ("naive", "moving_average", "linear", "mlp", "lstm")
-STRATEGIES = ("direct", "recursive")
-
-
-def check_models(names) -> tuple[str, ...]:
-    names = tuple(dict.fromkeys(n.strip().lower().replace("-", "_") for n in names if n.strip()))
-    unknown = [n for n in names if n not in MODELS]
-    if unknown or not names:
-        raise UsageError(f"models must be chosen from {', '.join(MODELS)}. Received: {', '.join(names) or 'none'}")
-    return ("naive",) + tuple(n for n in names if n != "naive")  # naive is every report's yardstick
 
 
 def part_inputs(data: WindowedData, part: str) -> tuple[np.ndarray, np.ndarray]:
@@ -45,15 +34,19 @@ class ForecastModel:
     Attributes:
         name: Short key, as on the command line.
         title: What the report calls it.
-        kind: ``"baseline"`` or ``"neural"``.
-        interval: How it makes prediction intervals: None, ``"gaussian"`` or ``"mc-dropout"``.
+        kind: ``"benchmark"``, ``"statistical"`` or ``"neural"``.
+        learns: False for a fixed rule (naive, moving average): nothing is estimated, so
+            the report never says it "learned" anything.
+        interval: Its own prediction intervals, beside the conformal ones every model gets:
+            None, ``"gaussian"``, ``"mc-dropout"`` or ``"model"`` (ETS / ARIMA).
         training: The :class:`~toolkit.training.TrainingRecord` of neural models.
         n_params: Trainable parameters (or coefficients).
     """
 
     name = ""
     title = ""
-    kind = "baseline"
+    kind = "benchmark"
+    learns = True
     interval = None
 
     def __init__(self, config):
@@ -61,7 +54,9 @@ class ForecastModel:
         self.training = None
         self.n_params = None
 
-    def fit(self, data: WindowedData, log=print) -> "ForecastModel":
+    def fit(self, data: WindowedData, log=print, epochs: int | None = None) -> "ForecastModel":
+        """Learn from the training part. ``epochs`` fixes the training length of a network
+        refitted on all rows, where no validation part is left to stop it early."""
         return self
 
     def predict_prices(self, data: WindowedData, part: str) -> np.ndarray:
@@ -73,29 +68,6 @@ class ForecastModel:
 
     def save(self, folder: Path) -> list[str]:
         return []
-
-
-class Naive(ForecastModel):
-    name, title = "naive", "Naive persistence (tomorrow = today)"
-
-    def predict_prices(self, data, part):
-        _, origin = part_inputs(data, part)
-        return np.repeat(data.prices[origin][:, None], data.horizon, axis=1)
-
-
-class MovingAverage(ForecastModel):
-    name = "moving_average"
-
-    def __init__(self, config, days: int = 5):
-        super().__init__(config)
-        self.days = days
-        self.title = f"Moving average of the last {days} days"
-
-    def predict_prices(self, data, part):
-        _, origin = part_inputs(data, part)
-        rows = origin[:, None] - np.arange(self.days)
-        average = data.prices[np.clip(rows, 0, None)].mean(axis=1)
-        return np.repeat(average[:, None], data.horizon, axis=1)
 
 
 class _ScaledModel(ForecastModel):
@@ -126,7 +98,7 @@ class Linear(_ScaledModel):
         super().__init__(config)
         self.title = f"Linear regression on the {config.window}-step window"
 
-    def fit(self, data, log=print):
+    def fit(self, data, log=print, epochs=None):
         self.estimator = WindowLinear().fit(data.x["train"], self._targets(data, "train"))
         self.n_params = int(np.size(self.estimator.coef_) + np.size(self.estimator.intercept_))
         return self
@@ -148,22 +120,26 @@ class _KerasModel(_ScaledModel):
     def _inputs(self, x):
         return x
 
-    def fit(self, data, log=print):
+    def fit(self, data, log=print, epochs=None):
         from toolkit.training import fit, set_seed
 
         set_seed(self.config.seed)
         self.model = self._build(data)
         self.n_params = self.model.count_params()
-        log(f"[{self.name}] training {self.title} ({self.n_params:,} parameters), up to "
-            f"{self.config.epochs} epochs, batch {self.config.batch_size}")
+        validate = epochs is None and len(data.y["validation"]) > 0
+        epochs = self.config.epochs if epochs is None else epochs
+        log(f"[{self.name}] training {self.title} ({self.n_params:,} parameters), "
+            + (f"up to {epochs} epochs" if validate else f"{epochs} epochs on all rows")
+            + f", batch {self.config.batch_size}")
         self.training = fit(
             self.model, self._inputs(data.x["train"]), self._targets(data, "train"),
-            validation_data=(self._inputs(data.x["validation"]), self._targets(data, "validation")),
-            epochs=self.config.epochs, batch_size=self.config.batch_size,
+            validation_data=(self._inputs(data.x["validation"]), self._targets(data, "validation"))
+            if validate else None,
+            epochs=epochs, batch_size=self.config.batch_size,
             patience=self.config.patience, verbose=self.config.verbose,
         )
-        log(f"[{self.name}] {self.training.epochs_run} epochs in {self.training.seconds:.1f} s; "
-            f"kept epoch {self.training.best_epoch}")
+        log(f"[{self.name}] {self.training.epochs_run} epochs in {self.training.seconds:.1f} s"
+            + (f"; kept epoch {self.training.best_epoch}" if validate else ""))
         return self
 
     def _predict_scaled(self, x):
@@ -193,12 +169,6 @@ class _Recurrent(_KerasModel):
                             dropout=c.dropout, dense_units=c.dense_units, outputs=self.steps_out,
                             cell=self.cell, learning_rate=c.learning_rate, name=f"stacked_{self.cell}")
 
-    def fit(self, data, log=print):
-        super().fit(data, log)
-        residuals = self._targets(data, "validation") - self._predict_scaled(data.x["validation"])
-        self.noise_variance_ = residuals.var(axis=0)
-        return self
-
     def interval_prices(self, data, part):
         if self.config.multistep == "recursive" or not self.config.mc_samples:
             return {}
@@ -207,7 +177,8 @@ class _Recurrent(_KerasModel):
         x, origin = part_inputs(data, part)
         stochastic = tf.function(lambda batch: self.model(batch, training=True))
         draws = np.stack([stochastic(tf.constant(x)).numpy() for _ in range(self.config.mc_samples)])
-        variance = draws.var(axis=0) + self.noise_variance_
+        residuals = self._targets(data, "validation") - self._predict_scaled(data.x["validation"])
+        variance = draws.var(axis=0) + residuals.var(axis=0)
         center = self._predict_scaled(x)
         # The scaler and the price map are increasing, so bounds map to bounds.
         return {level: tuple(data.to_price(bound, data.prices[origin])
@@ -268,8 +239,12 @@ class GaussianMLP(_KerasModel):
                 for level in LEVELS}
 
 
-_CLASSES = {cls.name: cls for cls in (Naive, MovingAverage, Linear, GaussianMLP, LSTM, GRU, CNNLSTM)}
+def model_classes() -> dict[str, type[ForecastModel]]:
+    """Every model a run can compare, by its command-line name."""
+    from toolkit.runs.forecast import benchmarks
+
+    return {cls.name: cls for cls in (*benchmarks.BENCHMARKS, Linear, GaussianMLP, LSTM, GRU, CNNLSTM)}
 
 
 def create_model(name: str, config) -> ForecastModel:
-    return _CLASSES[name](config)
+    return model_classes()[name](config)

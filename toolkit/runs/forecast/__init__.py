@@ -1,0 +1,26 @@
+"""The forecasting run, in parts: settings (:mod:`.config`), models (:mod:`.models`,
+:mod:`.benchmarks`), the walk-forward backtest (:mod:`.backtest`), its scoring
+(:mod:`.panel`) and the job that reads prices and writes the report (:mod:`.job`).
+
+The public names load on first use, so ``toolkit --help`` does not import the numerical stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "ForecastConfig": "config", "DEFAULT_MODELS": "config", "MODELS": "config",
+    "ForecastResult": "backtest", "FoldOutcome": "backtest", "run_forecast": "backtest",
+    "library_versions": "backtest",
+    "forecast_job": "job", "pipeline_job": "job", "write_forecast_report": "job",
+    "metrics_document": "job", "PIPELINE_SECTIONS": "job",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

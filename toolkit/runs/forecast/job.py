@@ -1,0 +1,142 @@
+"""The forecast job's I/O edge: load prices, run, and write the report folder atomically."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+from toolkit.errors import UsageError
+from toolkit.runs.forecast.backtest import ForecastResult, run_forecast
+from toolkit.runs.forecast.config import ForecastConfig
+
+
+def metrics_document(result: ForecastResult) -> dict:
+    """Every number of the report as plain JSON data."""
+    from toolkit.reports.writer import to_jsonable
+
+    panel = result.panel
+    return to_jsonable({
+        "ticker": result.prices.provenance.name,
+        "provenance": result.prices.provenance.as_dict(),
+        "cleaning": result.prices.cleaning.as_dict(),
+        "config": asdict(result.config),
+        "folds": [{"fold": f.index, "bounds": asdict(f.bounds), "audit": f.audit, "mase_scale": f.scale,
+                   "metrics": f.metrics, "training": {k: v.as_dict() for k, v in f.training.items()}}
+                  for f in result.folds],
+        "ranking": result.ranking,
+        "verdict": result.verdict,
+        "warnings": result.warnings,
+        "step_metrics": panel.step_metrics,
+        "fold_summary": panel.fold_summary,
+        "honesty": panel.honesty,
+        "intervals": panel.coverage,
+        "strategy": {name: {"strategy": s["strategy"], "buy_and_hold": s["hold"]} for name, s in panel.strategy.items()},
+        "next_forecast": {
+            "calendar": {"name": result.calendar.name, "reason": result.calendar.reason},
+            "dates": [str(d.date()) for d in result.next_dates],
+            "models": {name: {"forecast": values, "beats_naive": bool(panel.honesty[name]["dm_beats"]),
+                              "intervals": {str(level): {"lower": lo, "upper": hi}
+                                            for level, (lo, hi) in result.next_intervals[name].items()}}
+                       for name, values in result.next_forecasts.items()},
+        },
+        "models": {name: {"title": m.title, "kind": m.kind, "learns": m.learns, "n_params": m.n_params,
+                          "interval": m.interval, "description": result.descriptions.get(name, ""),
+                          "final_training": m.training.as_dict() if m.training is not None else None}
+                   for name, m in result.models.items()},
+        "seconds": result.seconds,
+        "versions": result.versions,
+        "finished_at": result.finished_at,
+    })
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "", text.replace("^", "")) or "series"
+
+
+def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
+    """Write ``report.html``, ``metrics.json`` and the final fitted models into a new
+    folder ``<out_dir>/forecast-<TICKER>-<UTC timestamp>/``, atomically. Returns the HTML path."""
+    from toolkit.reports.forecast_report import render_forecast_report
+    from toolkit.reports.writer import atomic_write_text, ensure_writable_dir, new_run_folder, staged_directory
+
+    final = new_run_folder(ensure_writable_dir(out_dir), f"forecast-{_safe_name(result.prices.provenance.name)}")
+    started = time.perf_counter()
+    with staged_directory(final) as staging:
+        for model in result.models.values():
+            model.save(staging)
+        html = render_forecast_report(result)
+        result.seconds["report"] = time.perf_counter() - started
+        atomic_write_text(staging / "metrics.json", json.dumps(metrics_document(result), indent=2, default=str))
+        atomic_write_text(staging / "report.html", html)
+    return final / "report.html"
+
+
+DATA_KEYS = {"ticker": "", "csv": "", "start": "", "end": "", "offline": False, "price_column": "",
+             "date_column": "", "cache_dir": ""}
+CONFIG_KEYS = {key: (value if value is not None else None) for key, value in asdict(ForecastConfig()).items()
+               if key not in ("quick", "verbose")}
+PIPELINE_SECTIONS = {"data": DATA_KEYS, "forecast": CONFIG_KEYS}
+
+
+def forecast_job(request, config: ForecastConfig, out_dir, *, log: Callable[[str], None] = print):
+    """The whole job as the CLI runs it: check, load prices, run, write the report.
+
+    Returns:
+        ``(report_path, result)``.
+    """
+    from toolkit.data.load import load_prices
+    from toolkit.reports.writer import ensure_writable_dir
+
+    started = time.perf_counter()
+    config = config.validate()
+    request.dates()
+    out_dir = ensure_writable_dir(out_dir)
+    log(f"[data] loading {request.csv or request.ticker or '^GSPC (default)'} ...")
+    prices = load_prices(request)
+    prov = prices.provenance
+    data_seconds = time.perf_counter() - started
+    log(f"[data] {len(prices):,} rows of {prov.name} {prices.target}, {prices.dates[0].date()} to "
+        f"{prices.dates[-1].date()}; source: {prov.source} ({prov.detail})")
+    if prov.note:
+        log(f"[data] note: {prov.note}")
+    result = run_forecast(prices, config, log=log)
+    result.seconds = {"data": data_seconds, **result.seconds}
+    log("[report] writing ...")
+    path = write_forecast_report(result, out_dir)
+    result.seconds["total"] = time.perf_counter() - started
+    ranking = ", ".join(f"{name} {result.headline[name]['MAE']:.4g}" for name in result.ranking)
+    log(f"[result] test MAE: {ranking}")
+    log(f"[result] {result.verdict}")
+    log(f"[result] next {result.config.horizon} trading day(s) on the {result.calendar.name} calendar from "
+        f"{result.next_dates[0].date()}: " + ", ".join(
+            f"{name} {values[-1]:.6g}" for name, values in result.next_forecasts.items()))
+    for warning in result.warnings:
+        log(f"[warning] {warning}")
+    log(f"[done] report: {path}  ({result.seconds['total']:.1f} s)")
+    return path, result
+
+
+def pipeline_job(pipeline, *, quick: bool, seed: int | None, out_dir, verbose: int = 2,
+                 log: Callable[[str], None] = print):
+    """Run a checked forecast pipeline file (see :mod:`toolkit.runs.pipeline_file`)."""
+    from toolkit.data.load import PriceRequest
+
+    data = {key: (value or None) if not isinstance(value, bool) else value
+            for key, value in pipeline.sections.get("data", {}).items()}
+    settings = dict(pipeline.sections.get("forecast", {}))
+    if seed is not None:
+        settings["seed"] = seed
+    try:
+        config = ForecastConfig(**settings, verbose=verbose)
+        if quick:
+            config = config.quick_profile()
+        config = config.validate()
+        if data.get("csv") and data.get("ticker"):
+            raise UsageError("give ticker or csv in [data], not both")
+    except UsageError as err:
+        raise UsageError(f"{pipeline.path}: {err}") from None
+    return forecast_job(PriceRequest(**data), config, out_dir, log=log)
