@@ -9,7 +9,7 @@ ARGS   ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED = 1
 
-.PHONY: install forecast quick test bench bench-science clean
+.PHONY: install forecast quick test bench bench-coverage bench-science clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_windows.py
 	$(BIN)/python bench/bench_forecast.py
+	$(BIN)/python bench/bench_statistical.py
+
+# Walk-forward --folds 5 runs of ^GSPC, ^IXIC and i.i.d. returns: coverage tables (about 25 minutes)
+bench-coverage: $(STAMP)
+	$(BIN)/python bench/bench_coverage.py
 
 bench-science: $(STAMP)
 	$(BIN)/python bench/bench_science.py

@@ -41,8 +41,13 @@ def statsforecast_models(y: np.ndarray, train_end: int, test_start: int) -> dict
         started = time.perf_counter()
         forecasts = np.array([fitted.forward(y=y[:origin + 1], h=1)["mean"][0]
                               for origin in range(test_start - 1, len(y) - 1)])
+        if name == "arima":
+            p, q, _, _, _, d, _ = fitted.model_["arma"]
+            chosen = f"ARIMA({p},{d},{q})"
+        else:
+            chosen = fitted.model_["method"]
         out[name] = {"fit_s": fit_seconds, "forecast_s": time.perf_counter() - started, "forecasts": forecasts,
-                     "chosen": str(fitted.model_.get("arma", fitted.model_.get("method")))}
+                     "chosen": chosen}
     return out
 
 

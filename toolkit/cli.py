@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from toolkit import __version__
-from toolkit.errors import ToolkitError, UsageError
+from toolkit.errors import ToolkitError
 
 REPORTS_ENV = "TOOLKIT_REPORTS_DIR"
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so staged output is cleaned up as for Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,7 +61,11 @@ def _add_forecast(commands) -> None:
                    help="Yahoo Finance symbol, e.g. SPY, AAPL, ^GSPC (default: ^GSPC, bundled)")
     p.add_argument("--csv", metavar="PATH", help="read prices from a CSV with a date and a price column")
     p.add_argument("--price-column", metavar="NAME", help="column to forecast (default: Adj Close or Close)")
-    p.add_argument("--date-column", metavar="NAME", help="CSV date column (default: Date, Datetime, ...)")
+    p.add_argument("--date-column", metavar="NAME",
+                   help="CSV date column (default: one named Date, Datetime, ..., else the first holding only dates)")
+    p.add_argument("--date-format", metavar="PATTERN",
+                   help="strftime pattern of the CSV's dates, e.g. %%d/%%m/%%Y (default: detected for the whole "
+                        "column; an ambiguous day/month order is refused)")
     p.add_argument("--start", metavar="YYYY-MM-DD",
                    help="first date to use (default: all the data; from Yahoo Finance the last 20 years)")
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last date to use")
@@ -113,11 +127,10 @@ def _forecast(args) -> int:
                             patience=args.patience, seed=args.seed, verbose=0 if args.quiet else 2)
     if args.quick:
         config = config.quick_profile()
-    if args.csv is not None and args.ticker is not None:
-        raise UsageError(f"give a ticker or --csv, not both. Received: {args.ticker!r} and --csv {args.csv}")
     request = PriceRequest(ticker=args.ticker, csv=args.csv, start=args.start, end=args.end,
                            offline=args.offline, cache_dir=args.cache_dir,
-                           price_column=args.price_column, date_column=args.date_column)
+                           price_column=args.price_column, date_column=args.date_column,
+                           date_format=args.date_format)
     forecast_job(request, config, args.out or _default_out())
     return 0
 
@@ -186,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return 2
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.handler(args)
     except ToolkitError as err:
@@ -194,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("toolkit: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("toolkit: terminated (SIGTERM); nothing half-written was left", file=sys.stderr)
+        return 143
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, not a traceback
         if os.environ.get("TOOLKIT_DEBUG"):
             raise

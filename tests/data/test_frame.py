@@ -66,3 +66,17 @@ def test_bad_input_messages(frame, message):
 def test_missing_target_column():
     with pytest.raises(DataError, match=r"no price column 'Price'; columns are \['Close'\]"):
         validate_prices(raw([1.0, 2.0]), "Price", PROV)
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ([1.0, 2.0, np.inf, 3.0], "price inf on 2020-01-03 is not a finite number the models can hold"),
+        ([1.0, 2.0, 1e308, 3.0], "price 1e+308 on 2020-01-03 is not a finite number the models can hold"),
+        ([5.0, 5.0, 5.0, 5.0], "the price never changes (5 on all 4 rows); there is nothing to forecast"),
+    ],
+)
+def test_non_finite_overflowing_and_constant_prices_are_refused_with_the_row(values, message):
+    with pytest.raises(DataError) as err:
+        validate_prices(raw(values), "Close", PROV)
+    assert str(err.value).startswith(f"prices.csv: {message}")

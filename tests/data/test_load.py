@@ -99,6 +99,9 @@ def test_unknown_ticker_message_passes_through(tmp_path):
         (PriceRequest(ticker="not a ticker!"), "ticker 'not a ticker!' is not a Yahoo Finance symbol"),
         (PriceRequest(start="2020-02-01", end="2020-01-01"), "--end 2020-01-01 is before --start 2020-02-01; swap them"),
         (PriceRequest(start="yesterday-ish"), "--start 'yesterday-ish' is not a date; use YYYY-MM-DD"),
+        (PriceRequest(ticker=""), "the ticker is empty; give a Yahoo Finance symbol such as ^GSPC"),
+        (PriceRequest(ticker="SPY", csv="x.csv"), "give a ticker or --csv, not both"),
+        (PriceRequest(date_format="dd/mm/yyyy"), "--date-format must be a strftime pattern"),
     ],
 )
 def test_bad_requests(request_, message):
@@ -124,9 +127,9 @@ def test_csv_with_aliases(tmp_path):
 @pytest.mark.parametrize(
     "columns, message",
     [
-        ({"when": ["x"], "Close": [1]}, "no date column (looked for date / datetime / timestamp / time / day; columns are ['when', 'Close']); name it with --date-column"),
-        ({"Date": ["2020-01-01"], "level": [1]}, "no price column (looked for adj close / adj_close / adjclose / close / price / value; columns are ['Date', 'level']); name it with --price-column"),
-        ({"Date": ["not a date"], "Close": [1]}, "column 'Date' does not hold dates"),
+        ({"when": ["x"], "Close": [1]}, ": no date column (looked for date / datetime / timestamp / time / day / observation_date, and no column holds only dates; columns are ['when', 'Close']); name it with --date-column"),
+        ({"Date": ["2020-01-01"], "level": [1], "other": [2]}, ": no price column (looked for adj close / adj_close / adjclose / close / price / value; columns are ['Date', 'level', 'other']); name it with --price-column"),
+        ({"Date": ["not a date"], "Close": [1]}, " column 'Date': row 2 ('not a date') is not a date"),
     ],
 )
 def test_csv_bad_columns(tmp_path, columns, message):
@@ -134,9 +137,74 @@ def test_csv_bad_columns(tmp_path, columns, message):
     pd.DataFrame(columns).to_csv(path, index=False)
     with pytest.raises(DataError) as err:
         load_prices(PriceRequest(csv=path))
-    assert str(err.value).startswith(f"{path}: {message}")
+    assert str(err.value).startswith(f"{path}{message}")
 
 
-def test_csv_missing_file(tmp_path):
-    with pytest.raises(DataError, match="CSV file not found"):
+def test_csv_missing_file_or_folder_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="no such file; check the path"):
         load_prices(PriceRequest(csv=tmp_path / "absent.csv"))
+    with pytest.raises(UsageError, match="is a folder, not a file"):
+        load_prices(PriceRequest(csv=tmp_path))
+
+
+def test_time_zone_aware_start_keeps_its_date():
+    start, end = PriceRequest(start="2010-01-04T09:30:00-05:00", end="2010-02-01").dates()
+    assert start == pd.Timestamp("2010-01-04") and start.tz is None
+    prices = load_prices(PriceRequest(start="2010-01-04T09:30:00-05:00", end="2010-02-01", offline=True))
+    assert str(prices.dates[0].date()) == "2010-01-04"
+
+
+def cached(tmp_path, fetched_at=FETCHED, ticker="SPY"):
+    cache = PriceCache(tmp_path)
+    cache.write(ticker, None, None, price_table(50), fetched_at=fetched_at, adjustment="adj")
+    return cache.path_for("SPY", None, None)
+
+
+def tamper_data(path):
+    frame = pd.read_parquet(path)
+    attrs = dict(frame.attrs)
+    frame.iloc[3, 1] *= 1.01
+    frame.attrs = attrs
+    frame.to_parquet(path)
+
+
+def tamper_attr(key, value):
+    def change(path):
+        frame = pd.read_parquet(path)
+        frame.attrs = {**frame.attrs, key: value}
+        frame.to_parquet(path)
+    return change
+
+
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (lambda path: path.write_bytes(path.read_bytes()[:200]), "the file is damaged (ArrowInvalid)"),
+        (tamper_data, "its data does not match its checksum"),
+        (tamper_attr("fetched_at", "last Tuesday"), "its fetch time 'last Tuesday' is not an ISO-8601 time"),
+        (tamper_attr("fetched_at", "2099-01-01T00:00:00+00:00"), "its fetch time 2099-01-01T00:00:00+00:00 is in the future"),
+        (tamper_attr("ticker", "QQQ"), "it holds 'QQQ', not 'SPY'"),
+        (tamper_attr("sha256", None), "it carries no checksum"),
+    ],
+)
+def test_untrustworthy_cache_entry_is_reported_moved_aside_and_refetched(tmp_path, damage, reason):
+    path = cached(tmp_path)
+    damage(path)
+    now = datetime.fromisoformat(FETCHED) + timedelta(hours=1)
+    fake = FakeYahoo(price_table(60))
+    prices = load_prices(PriceRequest(ticker="SPY", cache_dir=tmp_path), fetcher=fake, now=now)
+    assert fake.calls == 1 and prices.provenance.source == "network" and len(prices) == 60
+    assert prices.provenance.note.startswith(f"cache entry {path.name} not used: {reason}; moved aside to ")
+    assert len(list(tmp_path.glob(f"{path.name}.rejected-*"))) == 1
+    assert PriceCache(tmp_path).read("SPY", None, None, now=now) is not None  # the refetched entry verifies
+
+
+def test_untrustworthy_cache_offline_is_refused_not_used(tmp_path):
+    path = cached(tmp_path)
+    tamper_data(path)
+    with pytest.raises(DataError) as err:
+        load_prices(PriceRequest(ticker="SPY", cache_dir=tmp_path, offline=True),
+                    now=datetime.fromisoformat(FETCHED) + timedelta(hours=1))
+    assert str(err.value).startswith(f"no prices for SPY: cache entry {path.name} not used: its data does not "
+                                     "match its checksum; moved aside")
+    assert "\n" not in str(err.value)

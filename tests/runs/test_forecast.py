@@ -122,6 +122,18 @@ def test_conformal_coverage_on_iid_returns_is_nominal_for_every_model():
                 assert min(table["by_fold"]) >= level - 0.10, (name, method, level)
 
 
+def test_known_answer_drifted_walk_drift_beats_naive_without_direction_skill():
+    rng = np.random.default_rng(4)
+    drifted = frame_of(100 * np.exp(np.cumsum(rng.normal(0.003, 0.01, 3000))))
+    run = run_forecast(drifted, replace(TINY, models=("drift", "mean_return")), **QUIET)
+    for name in ("drift", "mean_return"):
+        h = run.panel.honesty[name]
+        assert h["dm_beats"], name            # the trend is real: smaller squared errors than naive
+        assert h["DirAcc"] == pytest.approx(h["base_rate"]) and not h["dir_skilled"]  # always up: no skill
+    walk = run_forecast(frame_of(random_walk(3000, seed=4)), replace(TINY, models=("drift", "mean_return")), **QUIET)
+    assert not any(walk.panel.honesty[name]["dm_beats"] for name in ("drift", "mean_return"))
+
+
 def test_known_answers_sine_and_ar1():
     t = np.arange(1200)
     sine = frame_of(100 * np.exp(0.05 * np.sin(2 * np.pi * t / 40)
@@ -197,7 +209,14 @@ def test_report_folder_and_model_round_trip(result, tmp_path):
 @pytest.mark.parametrize(
     "change, error, message",
     [
-        ({"epochs": 0}, UsageError, "--epochs must be a positive whole number. Received: 0"),
+        ({"epochs": 0}, UsageError, "--epochs must be a whole number from 1 to 10,000. Received: 0"),
+        ({"seed": -1}, UsageError, "--seed must be a whole number from 0 to 4,294,967,295. Received: -1"),
+        ({"cost_bps": float("nan")}, UsageError, "--cost-bps must be a finite number in [0, 10000]. Received: nan"),
+        ({"dropout": 1.5}, UsageError, "dropout must be a finite number in [0, 1). Received: 1.5"),
+        ({"learning_rate": -1.0}, UsageError, "learning_rate must be a finite number in (0, 10]. Received: -1.0"),
+        ({"lstm_units": 100_000_000}, UsageError, "lstm_units must be a whole number from 1 to 4,096. Received: 100000000"),
+        ({"models": (1, 2)}, UsageError, "models must be a list of names. Received: (1, 2)"),
+        ({"window": 0}, UsageError, "--window must be a whole number from 1 to 2,000. Received: 0"),
         ({"target": "levels"}, UsageError, "--target must be one of log-return, price"),
         ({"calendar": "XXXX"}, UsageError, "--calendar 'XXXX' is not a known exchange calendar"),
         ({"gap": 1, "horizon": 3}, UsageError, "--gap must be at least the horizon"),

@@ -9,7 +9,9 @@ report quotes through :class:`CleaningReport`:
   non-numeric columns are dropped;
 * rows before the first valid target value are dropped; later missing target values are
   forward-filled from the previous trading day (uses only the past, so it cannot leak);
-* prices must be positive (returns and MAPE need it);
+* prices must be finite, within float32 (what the networks compute in), positive (returns
+  and MAPE need it), and not all equal (a constant series has nothing to forecast); the
+  first offending row is named;
 * missing business days (holidays, halts) are counted, not filled: the models treat
   consecutive rows as consecutive steps, as the lectures do.
 """
@@ -24,6 +26,7 @@ import pandas as pd
 from toolkit.errors import DataError
 
 SOURCES = ("network", "cache", "bundled", "csv")
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # the networks compute in float32
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Provenance:
         fetched_at: ISO-8601 UTC time the data left its origin, when known.
         adjustment: How prices are adjusted for splits and dividends.
         note: Why this source served (e.g. the network error), empty when unremarkable.
+        dates: How the dates were read (a CSV's column and order; a service's own dates).
     """
 
     source: str
@@ -45,6 +49,7 @@ class Provenance:
     fetched_at: str | None = None
     adjustment: str = "unknown"
     note: str = ""
+    dates: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -182,6 +187,14 @@ def validate_prices(
                f"{end_ts.date() if end_ts is not None else 'end'}" if rows_outside else "")
             + "; give a longer date range or more data"
         )
+    values = frame[target].to_numpy()
+    bad = ~np.isfinite(values) | (np.abs(values) > FLOAT32_MAX)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise DataError(
+            f"{name}: price {float(values[row])!r} on {frame.index[row].date()} is not a finite number the models can "
+            f"hold (float32 reaches {FLOAT32_MAX:.3g}); fix or remove that row"
+        )
     nonpositive = frame[target] <= 0
     if nonpositive.any():
         first = nonpositive.idxmax()
@@ -190,6 +203,11 @@ def validate_prices(
             "check the price column"
         )
 
+    if np.ptp(values) == 0:
+        raise DataError(
+            f"{name}: the price never changes ({values[0]:g} on all {len(values)} rows); there is nothing to "
+            "forecast and every scaled metric would divide by zero. Check the price column or the date range"
+        )
     business_days = pd.bdate_range(frame.index[0], frame.index[-1])
     gaps = np.diff(frame.index.to_numpy()).astype("timedelta64[D]").astype(int)
     cleaning = CleaningReport(

@@ -23,7 +23,7 @@ from typing import Callable
 import pandas as pd
 
 from toolkit.data import bundled as bundled_data
-from toolkit.data.cache import PriceCache
+from toolkit.data.cache import CacheProblem, PriceCache
 from toolkit.data.csvfile import read_price_csv
 from toolkit.data.frame import PriceFrame, Provenance, validate_prices
 from toolkit.data.yahoo import ADJUSTMENT as YAHOO_ADJUSTMENT
@@ -46,7 +46,10 @@ class PriceRequest:
         offline: Skip the network.
         cache_dir: Cache folder. Defaults to ``$TOOLKIT_CACHE_DIR`` or ``data/cache``.
         price_column: Column to forecast. Defaults to ``Adj Close`` or ``Close``.
-        date_column: Date column of a CSV. Defaults to one named like a date.
+        date_column: Date column of a CSV. Defaults to one named like a date, else the
+            first column holding only dates.
+        date_format: ``strftime`` pattern of a CSV's dates. Defaults to detection (one
+            reading for the whole column; an ambiguous day/month order is refused).
         max_age_hours: Age after which a cache entry is refreshed from the network.
         timeout: Seconds to wait for Yahoo Finance per request.
     """
@@ -59,20 +62,27 @@ class PriceRequest:
     cache_dir: str | Path | None = None
     price_column: str | None = None
     date_column: str | None = None
+    date_format: str | None = None
     max_age_hours: float = 12.0
     timeout: float = 10.0
 
     def dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-        """Parsed start and end; a :class:`UsageError` when unparsable or reversed."""
+        """Parsed start and end (a time zone is dropped: the date is what counts); a
+        :class:`UsageError` when unparsable or reversed."""
         parsed = []
         for flag, text in (("--start", self.start), ("--end", self.end)):
             if text is None:
                 parsed.append(None)
                 continue
             try:
-                parsed.append(pd.Timestamp(text).normalize())
-            except (ValueError, TypeError):
-                raise UsageError(f"{flag} {text!r} is not a date; use YYYY-MM-DD") from None
+                stamp = pd.Timestamp(str(text))
+            except (ValueError, TypeError, OverflowError):
+                stamp = pd.NaT
+            if pd.isna(stamp):
+                raise UsageError(f"{flag} {text!r} is not a date; use YYYY-MM-DD")
+            if stamp.tz is not None:
+                stamp = stamp.tz_localize(None)
+            parsed.append(stamp.normalize())
         start, end = parsed
         if start is not None and end is not None and end < start:
             raise UsageError(
@@ -80,8 +90,36 @@ class PriceRequest:
             )
         return start, end
 
+    def validate(self) -> "PriceRequest":
+        """Check every value before anything is read; raises :class:`UsageError`."""
+        self.dates()
+        if self.ticker is not None:
+            if self.csv is not None:
+                raise UsageError(f"give a ticker or --csv, not both. Received: {self.ticker!r} and --csv {self.csv}")
+            _check_ticker(self.ticker)
+        if self.csv is not None:
+            path = Path(self.csv)
+            if str(self.csv).strip() == "":
+                raise UsageError("--csv is empty; give the path of a CSV file")
+            if path.is_dir():
+                raise UsageError(f"--csv {str(path)!r} is a folder, not a file; give the path of a CSV file")
+            if not path.is_file():
+                raise UsageError(f"--csv {str(path)!r}: no such file; check the path")
+        if self.cache_dir is not None and Path(self.cache_dir).exists() and not Path(self.cache_dir).is_dir():
+            raise UsageError(f"--cache-dir {str(self.cache_dir)!r} is a file, not a folder; choose a folder")
+        if self.date_format is not None and "%" not in str(self.date_format):
+            raise UsageError(f"--date-format must be a strftime pattern such as %d/%m/%Y. "
+                             f"Received: {self.date_format!r}")
+        for flag, value in (("--price-column", self.price_column), ("--date-column", self.date_column)):
+            if value is not None and not str(value).strip():
+                raise UsageError(f"{flag} is empty; give a column name or leave the option out")
+        return self
+
 
 def _check_ticker(ticker: str) -> str:
+    if not isinstance(ticker, str) or not ticker.strip():
+        raise UsageError("the ticker is empty; give a Yahoo Finance symbol such as ^GSPC, or leave it out "
+                         "for the bundled ^GSPC")
     if not TICKER_PATTERN.match(ticker):
         raise UsageError(
             f"ticker {ticker!r} is not a Yahoo Finance symbol (letters, digits, '.', '-', '=', "
@@ -107,26 +145,34 @@ def load_prices(
     ``fetcher`` replaces :func:`fetch_yahoo` (same signature), e.g. in tests.
     """
     fetcher = fetcher or fetch_yahoo
+    request.validate()
     start, end = request.dates()
     if request.csv is not None:
         path = Path(request.csv)
-        raw, column = read_price_csv(
-            path, date_column=request.date_column, price_column=request.price_column
+        raw, column, interpretation = read_price_csv(
+            path, date_column=request.date_column, price_column=request.price_column,
+            date_format=request.date_format,
         )
         provenance = Provenance(
-            source="csv", name=path.name, detail=f"user CSV {path}", adjustment="as given in the file"
+            source="csv", name=path.name, detail=f"user CSV {path}", adjustment="as given in the file",
+            dates=interpretation,
         )
         return validate_prices(raw, column, provenance, start=start, end=end)
 
-    ticker = _check_ticker(request.ticker or bundled_data.DEFAULT_TICKER)
+    ticker = _check_ticker(request.ticker if request.ticker is not None else bundled_data.DEFAULT_TICKER)
     cache = PriceCache(request.cache_dir)
-    cached = cache.read(ticker, start, end)
     now = now or datetime.now(timezone.utc)
+    cache_note = ""
+    try:
+        cached = cache.read(ticker, start, end, now=now)
+    except CacheProblem as problem:
+        cached, cache_note = None, f"{problem}; "
 
     def from_cache(note: str) -> PriceFrame:
         provenance = Provenance(
             source="cache", name=ticker, detail=f"parquet cache {cached.path}",
             fetched_at=cached.fetched_at, adjustment=cached.adjustment, note=note,
+            dates="exchange dates as served by Yahoo Finance (checksum verified)",
         )
         return validate_prices(
             cached.frame, _default_target(cached.frame, request.price_column), provenance,
@@ -142,7 +188,7 @@ def load_prices(
             return from_cache(f"served from cache: {why}")
 
     if request.offline:
-        network_note = "network not tried (--offline)"
+        network_note = f"{cache_note}network not tried (--offline)"
     else:
         try:
             # Without --start, the last NETWORK_YEARS years: ^GSPC's full history since 1927
@@ -151,9 +197,9 @@ def load_prices(
                 (end or pd.Timestamp(now.date())) - pd.DateOffset(years=NETWORK_YEARS))
             raw, fetched_at = fetcher(ticker, fetch_start, end, timeout=request.timeout)
         except NetworkUnavailable as err:
-            network_note = f"Yahoo Finance unreachable ({err})"
+            network_note = f"{cache_note}Yahoo Finance unreachable ({err})"
         else:
-            note = ""
+            note = cache_note.rstrip("; ")
             try:
                 cache.write(ticker, start, end, raw, fetched_at=fetched_at, adjustment=YAHOO_ADJUSTMENT)
             except (OSError, UsageError) as err:
@@ -161,6 +207,7 @@ def load_prices(
             provenance = Provenance(
                 source="network", name=ticker, detail="Yahoo Finance via yfinance",
                 fetched_at=fetched_at, adjustment=YAHOO_ADJUSTMENT, note=note,
+                dates="exchange dates as served by Yahoo Finance",
             )
             return validate_prices(raw, _default_target(raw, request.price_column), provenance,
                                    start=start, end=end)
@@ -182,6 +229,7 @@ def load_prices(
             detail=f"bundled {series.title} daily OHLCV, data/{series.file} (Yahoo Finance via "
                    "the arch package's datasets; see data/README.md)",
             adjustment=bundled_data.ADJUSTMENT, note=f"{network_note}; serving bundled data",
+            dates="MM/DD/YYYY as written in the bundled file (data/README.md)",
         )
         return validate_prices(raw, _default_target(raw, request.price_column), provenance,
                                start=start, end=end)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import UsageError
+from toolkit.errors import DataError, UsageError
 
 FEATURES = ("close", "open", "high", "low", "volume", "return")
 _COLUMNS = {"open": "Open", "high": "High", "low": "Low", "volume": "Volume"}
@@ -62,5 +62,10 @@ def feature_matrix(frame: pd.DataFrame, target: str, features=("close",), kind: 
                 values = _log_change(raw + 1.0)
             else:  # open / high / low relative to the previous close
                 values = np.concatenate([[0.0], np.log(raw[1:] / close[:-1])])
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise DataError(f"feature {name!r} is not finite on {frame.index[row].date()} (row {row + 1}); "
+                            "fix that row or leave the feature out of --features")
         columns.append(values)
     return np.column_stack(columns)

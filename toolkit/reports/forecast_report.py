@@ -51,8 +51,16 @@ def render_forecast_report(result) -> str:
                                ("gap", (b.val_end, b.test_start)), ("test", (b.test_start, b.test_end)))
         if hi > lo
     ]
+    flagged = {"learned": [], "constant": [], "fixed": []}
+    for name, h in panel.honesty.items():
+        if name == "naive" or not h["adds_nothing"]:
+            continue
+        group = ("fixed" if not result.models[name].learns else
+                 "constant" if not np.isfinite(h["move_p"]) else "learned")
+        flagged[group].append(result.titles[name])
     context = {
         "result": result,
+        "flagged": flagged,
         "panel": panel,
         "honesty": panel.honesty,
         "titles": result.titles,

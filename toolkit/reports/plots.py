@@ -12,7 +12,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
+# Enough distinct colours for every forecast model at once (tab10 plus two), so none is dropped.
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#393b79", "#637939")
 
 
 def _figure(width: float = 9.0, height: float = 3.6, ncols: int = 1) -> tuple[Figure, list]:

@@ -58,12 +58,11 @@ def write_science_report(result: ScienceResult, out_dir) -> Path:
     """``<out_dir>/<kind>-<UTC time>/`` with ``report.html``, ``metrics.json`` and each model's
     ``.keras`` file, written to a temporary folder and renamed. Returns the HTML path."""
     from toolkit.reports.writer import (
-        atomic_write_text, ensure_writable_dir, new_run_folder, staged_directory, to_jsonable,
+        atomic_write_text, ensure_writable_dir, run_folder, to_jsonable,
     )
 
-    final = new_run_folder(ensure_writable_dir(out_dir), result.kind)
     started = time.perf_counter()
-    with staged_directory(final) as staging:
+    with run_folder(ensure_writable_dir(out_dir), result.kind) as (staging, final):
         for name, model in result.models.items():
             model.save(staging / f"{name}.keras")
         html = render("science.html.j2", result=result, title=result.title)

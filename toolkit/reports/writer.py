@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.atomic import atomic_write
+from toolkit.atomic import OWNER_FILE, atomic_write, remove_stale
 from toolkit.errors import UsageError
 
 
@@ -35,16 +35,6 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def new_run_folder(out_dir: Path, stem: str) -> Path:
-    """``<out_dir>/<stem>-<UTC timestamp>``, numbered when that name is taken (not created)."""
-    base = f"{stem}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}"
-    final, counter = out_dir / base, 1
-    while final.exists():
-        counter += 1
-        final = out_dir / f"{base}-{counter}"
-    return final
-
-
 def to_jsonable(value):
     """Plain JSON data from nested dicts, lists, NumPy arrays and scalars (nan -> null)."""
     if isinstance(value, dict):
@@ -60,18 +50,50 @@ def to_jsonable(value):
     return value
 
 
-@contextmanager
-def staged_directory(final: str | Path):
-    """Yield a hidden temporary folder beside ``final``; rename it to ``final`` on success.
+def _reserve(out_dir: Path, stem: str) -> tuple[Path, Path]:
+    """Claim ``<stem>-<UTC time>[-N]`` for this process: a reservation file created
+    exclusively (``O_EXCL``), so concurrent runs never pick the same name."""
+    base = f"{stem}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}"
+    for counter in range(1, 10_000):
+        name = base if counter == 1 else f"{base}-{counter}"
+        final, claim = out_dir / name, out_dir / f".tmp-{name}.reserved"  # one claim file per name
+        if final.exists():
+            continue
+        try:
+            handle = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(handle, "w") as file:
+            file.write(f"{os.getpid()}\n")  # the owner, for the clean-up of a killed run's claim
+        if final.exists():  # made by something that does not reserve: leave it alone
+            claim.unlink(missing_ok=True)
+            continue
+        return final, claim
+    raise UsageError(f"cannot find a free report folder name for {base} in {out_dir}; clean the folder")
 
-    A run that fails half-way leaves nothing behind, and a reader never sees a report
-    folder without its models or metrics.
+
+@contextmanager
+def run_folder(out_dir: str | Path, stem: str):
+    """Yield ``(staging, final)``: write a run's files into ``staging``; on success it is
+    renamed to ``final`` = ``<out_dir>/<stem>-<UTC time>`` (numbered when taken), atomically.
+
+    The name is reserved before any work, so any number of concurrent runs into one folder
+    all land. A run that fails, or is interrupted (Ctrl-C, SIGTERM), leaves nothing behind;
+    one killed outright (SIGKILL) leaves a hidden staging folder that the next run removes
+    once it is older than five minutes and its process is gone.
     """
-    final = Path(final)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".tmp-{final.name}-"))
+    out_dir = Path(out_dir)
+    remove_stale(out_dir)
+    final, claim = _reserve(out_dir, stem)
     try:
-        yield staging
-        os.replace(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".tmp-{final.name}-"))
+        (staging / OWNER_FILE).write_text(f"{os.getpid()}\n")
+        try:
+            yield staging, final
+            (staging / OWNER_FILE).unlink()
+            os.replace(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    finally:
+        claim.unlink(missing_ok=True)

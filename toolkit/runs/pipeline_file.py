@@ -80,8 +80,14 @@ def load_pipeline(path: str | Path, kinds: dict[str, dict[str, dict]]) -> Pipeli
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"pipeline file not found: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: a folder, not a pipeline file; give a .toml file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a text file (TOML is UTF-8 text); give a .toml pipeline file") from None
+    except OSError as err:
+        raise UsageError(f"{path}: cannot be read ({err.strerror or err})") from None
     except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"{path}: not valid TOML ({err})") from None
+        raise UsageError(f"{path}: not valid TOML ({str(err).splitlines()[0]})") from None
     kind = document.pop("kind", None)
     if kind not in kinds:
         raise UsageError(f"{path}: 'kind' must be one of {', '.join(sorted(kinds))}. Received: {kind!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from toolkit.errors import UsageError
@@ -106,36 +107,74 @@ class ForecastConfig:
                        mc_samples=min(self.mc_samples, 10), quick=True)
 
     def validate(self) -> "ForecastConfig":
-        """Check every value; returns a copy with names normalised. Raises :class:`UsageError`."""
+        """Check every value before any data is read; returns a copy with names normalised.
+
+        Bounds keep a run within a 2-core, 24 GB machine and within what the methods mean
+        (a dropout below 1, a learning rate above 0). Raises :class:`UsageError`.
+        """
         from toolkit.data.calendars import check_calendar
         from toolkit.pipelines.features import check_features
         from toolkit.pipelines.split import check_fractions
         from toolkit.pipelines.windows import check_window_horizon
 
+        for flag, value, low, high in (
+            ("--window", self.window, 1, MAX_WINDOW), ("--horizon", self.horizon, 1, MAX_HORIZON),
+            ("--epochs", self.epochs, 1, 10_000), ("--batch-size", self.batch_size, 1, 65_536),
+            ("--patience", self.patience, 1, 10_000), ("--folds", self.folds, 1, 100),
+            ("--mc-samples", self.mc_samples, 0, 1_000), ("--seed", self.seed, 0, 2 ** 32 - 1),
+            ("lstm_units", self.lstm_units, 1, MAX_UNITS), ("dense_units", self.dense_units, 1, MAX_UNITS),
+        ):
+            _whole(flag, value, low, high)
+        if self.gap is not None:
+            _whole("--gap", self.gap, 1, MAX_HORIZON * 10)
+        if self.max_rows is not None:
+            _whole("max_rows", self.max_rows, 1, 10 ** 8)
+        _number("--cost-bps", self.cost_bps, 0.0, 10_000.0)
+        _number("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        _number("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
+        _number("val_fraction", self.val_fraction, 0.0, 1.0, low_open=True, high_open=True)
+        _number("test_fraction", self.test_fraction, 0.0, 1.0, low_open=True, high_open=True)
         check_window_horizon(self.window, self.horizon)
         check_fractions(self.val_fraction, self.test_fraction)
-        if self.target not in TARGETS:
-            raise UsageError(f"--target must be one of {', '.join(TARGETS)}. Received: {self.target!r}")
-        if self.multistep not in STRATEGIES:
-            raise UsageError(f"--multistep must be one of {', '.join(STRATEGIES)}. Received: {self.multistep!r}")
-        if self.fold_mode not in FOLD_MODES:
-            raise UsageError(f"--fold-mode must be one of {', '.join(FOLD_MODES)}. Received: {self.fold_mode!r}")
-        for flag, value in (("--epochs", self.epochs), ("--batch-size", self.batch_size),
-                            ("--patience", self.patience), ("--folds", self.folds),
-                            ("lstm_units", self.lstm_units), ("dense_units", self.dense_units)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UsageError(f"{flag} must be a positive whole number. Received: {value!r}")
+        for flag, value, allowed in (("--target", self.target, TARGETS), ("--multistep", self.multistep, STRATEGIES),
+                                     ("--fold-mode", self.fold_mode, FOLD_MODES)):
+            if value not in allowed:
+                raise UsageError(f"{flag} must be one of {', '.join(allowed)}. Received: {value!r}")
+        if not isinstance(self.refit, bool):
+            raise UsageError(f"refit must be true or false. Received: {self.refit!r}")
         if self.gap is not None and self.gap < self.horizon:
             raise UsageError(f"--gap must be at least the horizon so no training target overlaps a "
                              f"test target. Received: gap={self.gap}, horizon={self.horizon}")
-        if self.mc_samples < 0 or self.cost_bps < 0:
-            raise UsageError(f"--mc-samples and --cost-bps must not be negative. "
-                             f"Received: {self.mc_samples}, {self.cost_bps}")
-        if self.max_rows is not None and self.max_rows < 1:
-            raise UsageError(f"max_rows must be positive. Received: {self.max_rows!r}")
-        features = check_features(self.features)
+        features = check_features(_names("features", self.features))
         if self.multistep == "recursive" and features != ("close",):
             raise UsageError("--multistep recursive feeds forecasts back as inputs, so the close price "
                              f"must be the only feature. Received: features={','.join(features)}")
-        return replace(self, features=features, models=check_models(self.models),
+        return replace(self, features=features, models=check_models(_names("models", self.models)),
                        calendar=check_calendar(self.calendar))
+
+
+MAX_WINDOW = 2_000
+MAX_HORIZON = 260
+MAX_UNITS = 4_096  # a 4,096-unit stacked LSTM already holds 200 million parameters
+
+
+def _whole(flag: str, value, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise UsageError(f"{flag} must be a whole number from {low:,} to {high:,}. Received: {value!r}")
+
+
+def _number(flag: str, value, low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    if not ok:
+        bounds = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise UsageError(f"{flag} must be a finite number in {bounds}. Received: {value!r}")
+
+
+def _names(flag: str, values) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        raise UsageError(f"{flag} must be a list of names. Received: {values!r}")
+    return tuple(values)

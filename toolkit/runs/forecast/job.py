@@ -61,11 +61,11 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
     """Write ``report.html``, ``metrics.json`` and the final fitted models into a new
     folder ``<out_dir>/forecast-<TICKER>-<UTC timestamp>/``, atomically. Returns the HTML path."""
     from toolkit.reports.forecast_report import render_forecast_report
-    from toolkit.reports.writer import atomic_write_text, ensure_writable_dir, new_run_folder, staged_directory
+    from toolkit.reports.writer import atomic_write_text, ensure_writable_dir, run_folder
 
-    final = new_run_folder(ensure_writable_dir(out_dir), f"forecast-{_safe_name(result.prices.provenance.name)}")
     started = time.perf_counter()
-    with staged_directory(final) as staging:
+    stem = f"forecast-{_safe_name(result.prices.provenance.name)}"
+    with run_folder(ensure_writable_dir(out_dir), stem) as (staging, final):
         for model in result.models.values():
             model.save(staging)
         html = render_forecast_report(result)
@@ -76,7 +76,7 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
 
 
 DATA_KEYS = {"ticker": "", "csv": "", "start": "", "end": "", "offline": False, "price_column": "",
-             "date_column": "", "cache_dir": ""}
+             "date_column": "", "date_format": "", "cache_dir": ""}
 CONFIG_KEYS = {key: (value if value is not None else None) for key, value in asdict(ForecastConfig()).items()
                if key not in ("quick", "verbose")}
 PIPELINE_SECTIONS = {"data": DATA_KEYS, "forecast": CONFIG_KEYS}
@@ -93,7 +93,7 @@ def forecast_job(request, config: ForecastConfig, out_dir, *, log: Callable[[str
 
     started = time.perf_counter()
     config = config.validate()
-    request.dates()
+    request.validate()
     out_dir = ensure_writable_dir(out_dir)
     log(f"[data] loading {request.csv or request.ticker or '^GSPC (default)'} ...")
     prices = load_prices(request)
@@ -101,6 +101,8 @@ def forecast_job(request, config: ForecastConfig, out_dir, *, log: Callable[[str
     data_seconds = time.perf_counter() - started
     log(f"[data] {len(prices):,} rows of {prov.name} {prices.target}, {prices.dates[0].date()} to "
         f"{prices.dates[-1].date()}; source: {prov.source} ({prov.detail})")
+    if prov.dates:
+        log(f"[data] dates: {prov.dates}")
     if prov.note:
         log(f"[data] note: {prov.note}")
     result = run_forecast(prices, config, log=log)
@@ -124,19 +126,15 @@ def pipeline_job(pipeline, *, quick: bool, seed: int | None, out_dir, verbose: i
                  log: Callable[[str], None] = print):
     """Run a checked forecast pipeline file (see :mod:`toolkit.runs.pipeline_file`)."""
     from toolkit.data.load import PriceRequest
+    from toolkit.runs.common import build_config
 
     data = {key: (value or None) if not isinstance(value, bool) else value
             for key, value in pipeline.sections.get("data", {}).items()}
-    settings = dict(pipeline.sections.get("forecast", {}))
-    if seed is not None:
-        settings["seed"] = seed
+    if data.get("csv") and data.get("ticker"):
+        raise UsageError(f"{pipeline.path}: give ticker or csv in [data], not both")
     try:
-        config = ForecastConfig(**settings, verbose=verbose)
-        if quick:
-            config = config.quick_profile()
-        config = config.validate()
-        if data.get("csv") and data.get("ticker"):
-            raise UsageError("give ticker or csv in [data], not both")
+        request = PriceRequest(**data).validate()
     except UsageError as err:
-        raise UsageError(f"{pipeline.path}: {err}") from None
-    return forecast_job(PriceRequest(**data), config, out_dir, log=log)
+        raise UsageError(f"{pipeline.path}: [data] {err}") from None
+    config = build_config(ForecastConfig, pipeline, "forecast", quick=quick, seed=seed, verbose=verbose)
+    return forecast_job(request, config, out_dir, log=log)
