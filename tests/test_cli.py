@@ -184,3 +184,13 @@ def test_malformed_pipeline_file(tmp_path, text, message, capsys):
 def test_unknown_pipeline_name(capsys):
     assert main(["run", "nonesuch"]) == 2
     assert capsys.readouterr().err.startswith("toolkit: error: no pipeline named 'nonesuch'; choose one of autoencoder, burgers, digits, forecast, generative, sine or give a .toml path")
+
+
+def test_help_answers_without_importing_the_numerical_stack():
+    script = ("import sys\nfrom toolkit.cli import main\n"
+              "for argv in (['--help'], ['forecast', '--help'], ['run', '--help'], ['models', '--help']):\n"
+              "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+              "print(sorted(m for m in ('numpy', 'pandas', 'keras', 'tensorflow') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

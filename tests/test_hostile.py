@@ -234,3 +234,21 @@ def test_keras_is_pinned_past_the_safe_mode_cves():
     major, minor, patch = (int(part) for part in version("keras").split(".")[:3])
     assert (major, minor, patch) >= (3, 11, 3)
     assert "keras>=3.11.3" in (ROOT / "setup.cfg").read_text()
+
+
+@pytest.mark.parametrize(
+    "kind, text, message",
+    [
+        ("digits", "epochs = 100000000", "epochs must be at most 10,000 on this machine. Received: 100000000"),
+        ("burgers", "learning_rate = nan", "learning_rate must be a positive finite number. Received: learning_rate=nan"),
+        ("sine", "units = 50000", "units must be at most 4,096 on this machine. Received: 50000"),
+        ("generative", "seed = -5", "seed must be a whole number from 0 to 4,294,967,295. Received: -5"),
+        ("autoencoder", "noise_stddev = inf", "noise_stddev must be a positive finite number. Received: noise_stddev=inf"),
+    ],
+)
+def test_science_pipeline_values_are_bounded_and_finite(tmp_path, kind, text, message, capsys):
+    path = tmp_path / f"{kind}.toml"
+    path.write_text(f'kind = "{kind}"\n[{kind}]\n{text}\n')
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"toolkit: error: {path}: ") and message in err and err.count("\n") == 1

@@ -76,10 +76,12 @@ def test_day_first_file_of_400_dates_reads_every_date_right(tmp_path):
 
 
 def test_fred_download_is_found_by_its_content(tmp_path):
+    levels = np.linspace(3000, 3500, len(DAYS)).astype(object)
+    levels[10] = "."                                            # FRED's missing value (a holiday)
     path = write(tmp_path / "SP500.csv", pd.DataFrame({"observation_date": DAYS.strftime("%Y-%m-%d"),
-                                                       "SP500": np.linspace(3000, 3500, len(DAYS))}))
+                                                       "SP500": levels}))
     prices = load_prices(PriceRequest(csv=path))
-    assert prices.target == "SP500" and len(prices) == 400
+    assert prices.target == "SP500" and len(prices) == 400 and prices.cleaning.missing_filled == 1
     unnamed = write(tmp_path / "plain.csv", pd.DataFrame({"when": DAYS.strftime("%Y-%m-%d"),
                                                          "level": np.linspace(1, 2, len(DAYS))}))
     assert find_date_column(pd.read_csv(unnamed)) == "when"

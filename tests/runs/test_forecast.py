@@ -187,8 +187,16 @@ def test_report_folder_and_model_round_trip(result, tmp_path):
     html = write_forecast_report(result, tmp_path)
     folder = html.parent
     assert folder.name.startswith("forecast-synthetic.csv-")
-    assert sorted(p.name for p in folder.iterdir()) == ["arima.json", "ets.json", "linear.json", "lstm.keras",
-                                                        "metrics.json", "mlp.keras", "report.html"]
+    assert sorted(p.name for p in folder.iterdir()) == ["arima.json", "ets.json", "forecasts.csv", "linear.json",
+                                                        "lstm.keras", "metrics.json", "mlp.keras", "report.html"]
+    table = pd.read_csv(folder / "forecasts.csv")
+    n = sum(len(f.origin) for f in result.folds)
+    assert len(table) == n * len(result.models) and set(table["model"]) == set(result.models)
+    lstm = table[table["model"] == "lstm"]
+    np.testing.assert_allclose(lstm["forecast"], np.concatenate([f.predictions["lstm"] for f in result.folds])[:, 0],
+                               rtol=1e-5)
+    assert (lstm["adaptive_95_lower"] <= lstm["adaptive_80_lower"]).all() and "native_95_upper" in lstm
+    assert 'href="forecasts.csv"' in html.read_text()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
     x = np.random.default_rng(0).normal(size=(16, 20, 1)).astype("float32")
     for name in ("lstm", "mlp"):

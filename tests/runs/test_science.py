@@ -45,7 +45,7 @@ def test_missing_mnist_file_is_a_one_line_error(tmp_path, capsys):
     [
         ('kind = "digits"\n[digits]\nepochz = 3\n', "unknown key 'epochz' in [digits]; allowed: augmentation, batch_size"),
         ('kind = "digits"\n[digits]\nsource = "emnist"\n', "source must be one of mnist5k, sklearn, mnist. Received: 'emnist'"),
-        ('kind = "burgers"\n[burgers]\nunits = 0\n', "units must be positive. Received: units=0"),
+        ('kind = "burgers"\n[burgers]\nunits = 0\n', "units must be a positive finite number. Received: units=0"),
         ('kind = "autoencoder"\n[autoencoder]\nbottlenecks = [64, 900]\n', "bottlenecks must be whole numbers between 1 and 783"),
     ],
 )

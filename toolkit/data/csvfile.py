@@ -60,7 +60,7 @@ def read_price_csv(
     """
     path = Path(path)
     try:
-        raw = pd.read_csv(path)
+        raw = pd.read_csv(path, na_values=["."])  # FRED writes a missing value as "."
     except FileNotFoundError:
         raise DataError(f"CSV file not found: {path}; check the --csv path") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:

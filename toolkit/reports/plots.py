@@ -50,7 +50,9 @@ def price_split_figure(dates: pd.DatetimeIndex, prices: np.ndarray, folds, title
 
 
 def loss_curves_figure(history: dict[str, list[float]], title: str, best_epoch: int | None = None) -> Figure:
-    """Training and validation loss per epoch, log scale, best epoch marked."""
+    """Training and validation loss per epoch, best epoch marked; a log scale when every loss
+    is positive (a Gaussian negative log-likelihood can be negative: then a linear one, so
+    no point is dropped)."""
     figure, (ax,) = _figure(6.5, 3.4)
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
     ax.plot(epochs, history.get("loss", []), "o-", ms=3, label="train loss", color=PALETTE[0])
@@ -58,7 +60,9 @@ def loss_curves_figure(history: dict[str, list[float]], title: str, best_epoch: 
         ax.plot(epochs, history["val_loss"], "o-", ms=3, label="validation loss", color=PALETTE[1])
     if best_epoch:
         ax.axvline(best_epoch, color="grey", ls="--", lw=1, label=f"kept: epoch {best_epoch}")
-    ax.set_yscale("log")
+    values = [v for key in ("loss", "val_loss") for v in history.get(key, [])]
+    if values and min(values) > 0:
+        ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss (scaled units)")

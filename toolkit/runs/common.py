@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, fields
 from typing import Callable
@@ -14,6 +15,29 @@ def settings_keys(config_class) -> dict:
     return {f.name: f.default for f in fields(config_class) if f.name not in ("quick", "verbose")}
 
 
+# Upper bounds by the ending of a setting's name: they keep any pipeline within a 2-core,
+# 24 GB machine (a number past them is a typo or a different machine's job).
+LIMITS = (("units", 4_096), ("layers", 64), ("dim", 1_024), ("epochs", 10_000), ("steps", 10_000_000),
+          ("iterations", 10_000_000), ("batch_size", 65_536), ("points", 10_000_000), ("size", 10_000_000),
+          ("images", 10_000_000), ("minutes", 24 * 60))
+
+
+def check_bounds(config) -> None:
+    """Every number of a settings dataclass finite, every seed in NumPy's range, every size
+    within :data:`LIMITS`; one :class:`UsageError` naming the key otherwise."""
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if not math.isfinite(value):
+            raise UsageError(f"{f.name} must be a finite number. Received: {value!r}")
+        if f.name == "seed" and not (isinstance(value, int) and 0 <= value < 2 ** 32):
+            raise UsageError(f"seed must be a whole number from 0 to 4,294,967,295. Received: {value!r}")
+        limit = next((high for ending, high in LIMITS if f.name.endswith(ending)), None)
+        if limit is not None and value > limit:
+            raise UsageError(f"{f.name} must be at most {limit:,} on this machine. Received: {value!r}")
+
+
 def build_config(config_class, pipeline, section: str, *, quick: bool, seed: int | None, verbose: int):
     """Settings from a checked pipeline file, with ``--quick`` and ``--seed`` applied."""
     values = dict(pipeline.sections.get(section, {}))
@@ -23,7 +47,9 @@ def build_config(config_class, pipeline, section: str, *, quick: bool, seed: int
         config = config_class(**values, verbose=verbose)
         if quick:
             config = config.quick_profile()
-        return config.validate()
+        config = config.validate()
+        check_bounds(config)
+        return config
     except UsageError as err:
         raise UsageError(f"{pipeline.path}: {err}") from None
 
@@ -51,6 +77,6 @@ def science_job(run: Callable, config, out_dir, *, log: Callable[[str], None] = 
 def positive(config, *names) -> None:
     for name in names:
         value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise UsageError(f"{name} must be positive. Received: {name}={value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise UsageError(f"{name} must be a positive finite number. Received: {name}={value!r}")
 
