@@ -252,3 +252,19 @@ def test_science_pipeline_values_are_bounded_and_finite(tmp_path, kind, text, me
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"toolkit: error: {path}: ") and message in err and err.count("\n") == 1
+
+
+def test_reports_and_cache_entries_get_ordinary_permissions(tmp_path):
+    from toolkit.reports.writer import atomic_write_text, run_folder
+
+    old = os.umask(0o022)
+    try:
+        with run_folder(tmp_path, "forecast-X") as (staging, final):
+            atomic_write_text(staging / "report.html", "<html></html>")
+        PriceCache(tmp_path / "cache").write("SPY", None, None, price_table(20), fetched_at="2026-11-20T00:00:00+00:00",
+                                             adjustment="adj")
+    finally:
+        os.umask(old)
+    assert final.stat().st_mode & 0o777 == 0o755
+    assert (final / "report.html").stat().st_mode & 0o777 == 0o644
+    assert next((tmp_path / "cache").glob("*.parquet")).stat().st_mode & 0o777 == 0o644

@@ -65,6 +65,18 @@ def remove_stale(folder: str | Path, older_than: float = STALE_SECONDS) -> list[
     return removed
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def publish_mode(path: str | Path, directory: bool = False) -> None:
+    """Give a temporary file (0600) or folder (0700) the mode an ordinary one would have, so
+    reports and cache entries are as readable as the user's other files."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
 
@@ -76,6 +88,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     os.close(handle)
     try:
         write(Path(tmp))
+        publish_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

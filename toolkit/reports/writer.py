@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.atomic import OWNER_FILE, atomic_write, remove_stale
+from toolkit.atomic import OWNER_FILE, atomic_write, publish_mode, remove_stale
 from toolkit.errors import UsageError
 
 
@@ -91,6 +91,7 @@ def run_folder(out_dir: str | Path, stem: str):
         try:
             yield staging, final
             (staging / OWNER_FILE).unlink()
+            publish_mode(staging, directory=True)
             os.replace(staging, final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
