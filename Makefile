@@ -9,7 +9,7 @@ ARGS   ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED = 1
 
-.PHONY: install forecast quick test bench bench-coverage bench-science clean
+.PHONY: install browser forecast quick test bench bench-coverage bench-science clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,19 @@ forecast: $(STAMP)
 quick: $(STAMP)
 	$(BIN)/toolkit forecast --offline --quick $(ARGS)
 
-test: $(STAMP)
+# Headless Chromium for the report tests, from Debian's packages (never a downloaded build).
+# Installed when missing and we are root with apt-get; otherwise those tests skip, saying why.
+browser:
+	@command -v chromedriver >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium and chromium-driver (apt-get) for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
+	      || echo "could not install chromium; the browser tests will skip"; \
+	  else \
+	    echo "no chromium-driver: run 'apt-get install chromium chromium-driver' as root; the browser tests will skip"; \
+	  fi; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q $(ARGS)
 
 bench: $(STAMP)

@@ -12,6 +12,14 @@ import pytest
 from toolkit.data.frame import Provenance, validate_prices
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_browser():
+    yield
+    from tests.browser import close_browser
+
+    close_browser()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(tmp_path / "cache"))

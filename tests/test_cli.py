@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.browser import check_report, dark_mode_colours, sort_by_column
 from toolkit.cli import main
 
 SECTIONS = ["Data provenance and split", "Test metrics (price units", "Honesty panel", "Pesaran-Timmermann",
@@ -17,6 +18,11 @@ SECTIONS = ["Data provenance and split", "Test metrics (price units", "Honesty p
             "Test period: actual against forecast", "Prediction intervals", "Residuals",
             "Strategy check (a sanity check, not advice)", "Forecast past the data",
             "Configuration, seed, versions, run time", "Diebold-Mariano"]
+
+
+HEADINGS = ["Forecast report", "Data provenance and split", "Test metrics", "Honesty panel",
+            "Walk-forward folds and leakage audit", "Training and validation loss", "Test period",
+            "Prediction intervals", "Residuals", "Strategy check", "Forecast past the data", "Configuration"]
 
 
 def run_cli(*args, tmp_path):
@@ -43,6 +49,14 @@ def test_quick_forecast_on_bundled_data_writes_a_full_report(tmp_path):
     assert (report.parent / "lstm.keras").is_file() and (report.parent / "metrics.json").is_file()
     # the forecast past 2018-12-31 skips New Year's Day on the NYSE calendar
     assert "next 1 trading day(s) on the XNYS calendar from 2019-01-02" in done.stdout
+    seen = check_report(report, HEADINGS, "forecast")           # skips where no browser is installed
+    assert seen["images"] == 7
+    ranks = sort_by_column(report, 0, 2)                         # metrics table, by MAE, ascending
+    assert ranks == [str(i) for i in range(1, len(ranks) + 1)]
+    check_report(tmp_path / "out" / "index.html", ["Toolkit runs"], "index")
+    dark = dark_mode_colours(report)                             # follows the system setting
+    assert dark["body"] == "rgb(21, 25, 29)" and dark["text"] == "rgb(221, 227, 232)"
+    assert dark["image"] == "rgb(255, 255, 255)"                 # figures keep their white ground
 
 
 def test_bad_input_in_a_real_process_is_one_line_without_traceback(tmp_path):

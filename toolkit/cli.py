@@ -158,6 +158,24 @@ def _run(args) -> int:
     return 0
 
 
+def _add_compare(commands) -> None:
+    p = commands.add_parser("compare", help="set the same models side by side across forecast runs",
+                            description="Compare forecast runs (report folders written by toolkit forecast): "
+                            "each model's MASE, MAE, Holm-adjusted DM p-value and interval coverage per run, "
+                            "and the settings that differ, in one HTML report.")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="forecast report folders (or their report.html)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help=f"folder for the comparison (default: ${REPORTS_ENV} or ./reports)")
+    p.set_defaults(handler=_compare)
+
+
+def _compare(args) -> int:
+    from toolkit.runs.compare import compare_job
+
+    compare_job(args.runs, args.out or _default_out())
+    return 0
+
+
 def _add_models(commands) -> None:
     p = commands.add_parser("models", help="list the model builders: name, family, description, parameters",
                             description="List every registered builder with its parameter count at defaults.")
@@ -186,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_forecast(commands)
     _add_run(commands)
+    _add_compare(commands)
     _add_models(commands)
     return parser
 

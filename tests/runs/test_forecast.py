@@ -265,3 +265,26 @@ def test_naive_and_moving_average_baselines_by_hand():
     assert mean.mean_log_return_ == pytest.approx(np.log(train[-1] / train[0]) / (len(train) - 1))
     np.testing.assert_allclose(mean.predict_prices(data, "next"), [[200 * np.exp(mean.mean_log_return_),
                                                                      200 * np.exp(2 * mean.mean_log_return_)]])
+
+
+def test_notebook_api_gives_frames_figures_and_an_html_summary(result):
+    from html import escape
+
+    from matplotlib.figure import Figure
+
+    metrics = result.metrics_frame()
+    assert list(metrics.index) == result.ranking and {"MAE", "MASE", "MAE_bp"} <= set(metrics.columns)
+    assert metrics.loc["lstm", "MAE"] == result.headline["lstm"]["MAE"]
+    honesty = result.honesty_frame()
+    assert honesty.loc["ets", "dm_p_holm"] == result.panel.honesty["ets"]["dm_p_holm"]
+    coverage = result.coverage_frame()
+    assert len(coverage) == sum(len(m) * 2 for m in result.panel.coverage.values())
+    assert coverage.loc[("lstm", "adaptive", 0.8), "coverage"] == result.panel.coverage["lstm"]["adaptive"][0.8]["coverage"]
+    predictions = result.predictions_frame()
+    assert len(predictions) == len(result.models) * sum(len(f.origin) for f in result.folds)
+    assert (predictions["target_date"] > predictions["origin_date"]).all()
+    nxt = result.next_frame()
+    assert len(nxt) == len(result.models) and (nxt["lower_95"] < nxt["forecast"]).all()
+    assert isinstance(result.plot_test(), Figure) and isinstance(result.plot_intervals(["naive", "lstm"]), Figure)
+    html = result._repr_html_()
+    assert escape(result.verdict) in html and "<table" in html

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.browser import check_report
 from toolkit.cli import main
 from toolkit.runs.autoencoder import still_falling
 from toolkit.runs.generative import energy_distance, ring_of_gaussians
@@ -30,6 +31,8 @@ def test_quick_run_writes_every_section(name, tmp_path, capsys):
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["kind"] == name and metrics["config"]["quick"] is True
     assert list(folder.glob("*.keras"))
+    assert f'href="{folder.name}/report.html"' in (tmp_path / "index.html").read_text()
+    check_report(folder / "report.html", SECTIONS[name], name)   # skips where no browser is installed
 
 
 def test_missing_mnist_file_is_a_one_line_error(tmp_path, capsys):
@@ -68,3 +71,20 @@ def test_energy_distance_separates_distributions():
 def test_still_falling():
     assert still_falling([1.0, 0.5, 0.4])
     assert not still_falling([1.0, 0.5, 0.499])
+
+
+def test_science_result_in_a_notebook_gives_frames_figures_and_html():
+    from html import escape
+
+    from matplotlib.figure import Figure
+
+    from toolkit.runs.sine import SineConfig, run_sine
+
+    result = run_sine(SineConfig(verbose=0).quick_profile().validate(), log=lambda line: None)
+    metrics = result.metrics_frame()
+    assert len(metrics) > 3 and metrics["value"].notna().any()
+    tables = result.tables()
+    assert tables and all(len(t.columns) >= 2 for t in tables.values())
+    figures = result.figures()
+    assert figures and all(isinstance(f, Figure) for f in figures.values())
+    assert escape(result.summary) in result._repr_html_()

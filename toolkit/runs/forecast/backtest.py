@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import platform
 import time
+from html import escape as html_escape
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -105,6 +106,105 @@ class ForecastResult:
     @property
     def verdict(self) -> str:
         return self.panel.verdict
+
+    # The notebook-facing side: tables as pandas DataFrames, figures as matplotlib Figures,
+    # and an HTML summary when the result is the last expression of a Jupyter cell.
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """Pooled test metrics at the last step, one row per model, best first."""
+        frame = pd.DataFrame.from_dict(self.headline, orient="index").loc[self.ranking]
+        frame.insert(0, "title", [self.titles[name] for name in frame.index])
+        frame.index.name = "model"
+        return frame
+
+    def honesty_frame(self) -> pd.DataFrame:
+        """The honesty panel: MASE, Theil's U, direction and its base rate, Pesaran-Timmermann,
+        Diebold-Mariano (raw and Holm-adjusted), the move test; one row per model."""
+        keys = ("MASE", "theil_u", "DirAcc", "base_rate", "pt_p", "dir_skilled", "dm_stat", "dm_p", "dm_p_holm",
+                "dm_beats", "move_slope", "move_p", "adds_nothing")
+        frame = pd.DataFrame({name: {k: h[k] for k in keys} for name, h in self.panel.honesty.items()}).T
+        frame.index.name = "model"
+        return frame
+
+    def coverage_frame(self) -> pd.DataFrame:
+        """Interval coverage: one row per model, method and level, with the worst fold, the
+        mean width (% of price) and the Winkler score."""
+        rows = [{"model": name, "method": method, "level": level, "coverage": t["coverage"],
+                 "worst_fold": min(t["by_fold"]), "width_pct": t["width_pct"], "winkler": t["winkler"]}
+                for name, methods in self.panel.coverage.items() for method, levels in methods.items()
+                for level, t in levels.items()]
+        return pd.DataFrame(rows).set_index(["model", "method", "level"])
+
+    def predictions_frame(self) -> pd.DataFrame:
+        """Every test forecast: model, fold, origin and target dates, step, actual, forecast
+        and each interval's bounds (what ``forecasts.csv`` holds)."""
+        origin = np.concatenate([f.origin for f in self.folds])
+        fold = np.concatenate([np.full(len(f.origin), f.index) for f in self.folds])
+        actual = np.concatenate([f.actual for f in self.folds])
+        steps = np.arange(1, actual.shape[1] + 1)
+        frames = []
+        for name in self.models:
+            columns = {"model": name, "fold": np.repeat(fold, len(steps)),
+                       "origin_date": np.repeat(self.dates[origin], len(steps)),
+                       "target_date": self.dates[(origin[:, None] + steps).ravel()],
+                       "step": np.tile(steps, len(origin)), "actual": actual.ravel(),
+                       "forecast": np.concatenate([f.predictions[name] for f in self.folds]).ravel()}
+            for method, levels in self.panel.bands[name].items():
+                for level, (lower, upper) in levels.items():
+                    columns[f"{method}_{int(round(100 * level))}_lower"] = lower.ravel()
+                    columns[f"{method}_{int(round(100 * level))}_upper"] = upper.ravel()
+            frames.append(pd.DataFrame(columns))
+        return pd.concat(frames, ignore_index=True)
+
+    def next_frame(self) -> pd.DataFrame:
+        """The forecast past the data: one row per model and trading day, with the adaptive
+        conformal 80% and 95% bounds and whether the model beat naive in the backtest."""
+        rows = []
+        for name, values in self.next_forecasts.items():
+            for step, (date, value) in enumerate(zip(self.next_dates, values)):
+                bands = self.next_intervals[name]
+                rows.append({"model": name, "date": date, "forecast": value,
+                             **{f"{key}_{int(round(100 * level))}": bands[level][i][step]
+                                for level in LEVELS for i, key in enumerate(("lower", "upper"))},
+                             "beat_naive": bool(self.panel.honesty[name]["dm_beats"])})
+        return pd.DataFrame(rows)
+
+    def plot_test(self):
+        """Figure: test-period prices against every model's forecasts (last step ahead)."""
+        from toolkit.reports import plots
+
+        step = self.config.horizon - 1
+        origin = np.concatenate([f.origin for f in self.folds])
+        actual = np.concatenate([f.actual for f in self.folds])[:, step]
+        predictions = {name: np.concatenate([f.predictions[name] for f in self.folds])[:, step]
+                       for name in self.models}
+        return plots.actual_vs_predicted_figure(self.dates[origin + self.config.horizon], actual, predictions,
+                                                f"Test forecasts {self.config.horizon} trading day(s) ahead")
+
+    def plot_intervals(self, models=None, method: str = "adaptive"):
+        """Figure: each chosen model's forecast with its 80% and 95% bands (conformal by
+        default; ``method="split"`` or ``"native"``) over the last 120 test days."""
+        from toolkit.reports import plots
+
+        step = self.config.horizon - 1
+        models = [m for m in (models or self.ranking[:4]) if method in self.panel.bands[m]]
+        origin = np.concatenate([f.origin for f in self.folds])
+        actual = np.concatenate([f.actual for f in self.folds])[:, step]
+        predictions = {m: np.concatenate([f.predictions[m] for f in self.folds])[:, step] for m in models}
+        bands = {m: {level: (lo[:, step], hi[:, step]) for level, (lo, hi) in self.panel.bands[m][method].items()}
+                 for m in models}
+        return plots.interval_figure(self.dates[origin + self.config.horizon], actual, predictions, bands,
+                                     title=f"{method} bands")
+
+    def _repr_html_(self) -> str:
+        name = self.prices.provenance.name
+        table = self.metrics_frame()[["title", "MAE", "MASE", "MAE_bp", "DirAcc"]].to_html(
+            float_format=lambda v: f"{v:.4g}", border=0)
+        return (f"<div><strong>Forecast of {html_escape(name)}</strong>: {len(self.folds)} fold(s), "
+                f"horizon {self.config.horizon}, target {self.config.target}.<br><em>{html_escape(self.verdict)}</em>"
+                f"{table}<small>Also: honesty_frame(), coverage_frame(), predictions_frame(), next_frame(), "
+                "plot_test(), plot_intervals(); write_forecast_report(result, folder) for the full report."
+                "</small></div>")
 
 
 def library_versions() -> dict[str, str]:

@@ -53,32 +53,6 @@ def metrics_document(result: ForecastResult) -> dict:
     })
 
 
-def forecasts_table(result: ForecastResult):
-    """Every test forecast as one row per model, origin and step: dates, actual, forecast and
-    the split and adaptive conformal bounds at 80% and 95% (and the model's own, if any)."""
-    import numpy as np
-    import pandas as pd
-
-    panel, folds = result.panel, result.folds
-    origin = np.concatenate([f.origin for f in folds])
-    fold = np.concatenate([np.full(len(f.origin), f.index) for f in folds])
-    actual = np.concatenate([f.actual for f in folds])
-    steps = np.arange(1, actual.shape[1] + 1)
-    frames = []
-    for name in result.models:
-        columns = {"model": name, "fold": np.repeat(fold, len(steps)),
-                   "origin_date": np.repeat(result.dates[origin].strftime("%Y-%m-%d"), len(steps)),
-                   "target_date": result.dates[(origin[:, None] + steps).ravel()].strftime("%Y-%m-%d"),
-                   "step": np.tile(steps, len(origin)), "actual": actual.ravel(),
-                   "forecast": np.concatenate([f.predictions[name] for f in folds]).ravel()}
-        for method, levels in panel.bands[name].items():
-            for level, (lower, upper) in levels.items():
-                columns[f"{method}_{int(round(100 * level))}_lower"] = lower.ravel()
-                columns[f"{method}_{int(round(100 * level))}_upper"] = upper.ravel()
-        frames.append(pd.DataFrame(columns))
-    return pd.concat(frames, ignore_index=True)
-
-
 def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "", text.replace("^", "")) or "series"
 
@@ -87,6 +61,7 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
     """Write ``report.html``, ``metrics.json``, ``forecasts.csv`` and the final fitted models into a new
     folder ``<out_dir>/forecast-<TICKER>-<UTC timestamp>/``, atomically. Returns the HTML path."""
     from toolkit.reports.forecast_report import render_forecast_report
+    from toolkit.reports.index import update_index
     from toolkit.reports.writer import atomic_write_text, ensure_writable_dir, run_folder
 
     started = time.perf_counter()
@@ -96,9 +71,11 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
             model.save(staging)
         html = render_forecast_report(result)
         result.seconds["report"] = time.perf_counter() - started
-        atomic_write_text(staging / "forecasts.csv", forecasts_table(result).to_csv(index=False, float_format="%.6g"))
+        atomic_write_text(staging / "forecasts.csv",
+                          result.predictions_frame().to_csv(index=False, float_format="%.6g", date_format="%Y-%m-%d"))
         atomic_write_text(staging / "metrics.json", json.dumps(metrics_document(result), indent=2, default=str))
         atomic_write_text(staging / "report.html", html)
+    update_index(final.parent)
     return final / "report.html"
 
 

@@ -1,0 +1,69 @@
+"""reports/index.html lists every run, and two runs finishing at once both end up in it."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from toolkit.reports.index import index_rows, update_index
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def fake_run(folder: Path, name: str, document: dict) -> None:
+    (folder / name).mkdir(parents=True)
+    (folder / name / "metrics.json").write_text(json.dumps(document))
+    (folder / name / "report.html").write_text("<html></html>")
+
+
+def test_index_lists_forecast_and_science_runs_newest_first(tmp_path):
+    fake_run(tmp_path, "forecast-SPY-1", {"ticker": "SPY", "ranking": ["lstm", "naive"], "verdict": "No model beats",
+                                          "finished_at": "2026-11-20T10:00:00+00:00",
+                                          "step_metrics": {"lstm": [{"MAE": 1.5, "MASE": 0.9}]},
+                                          "config": {"target": "log-return", "window": 60, "horizon": 1,
+                                                     "folds": 1, "seed": 42}})
+    fake_run(tmp_path, "digits-1", {"kind": "digits", "title": "Digits", "summary": "CNN 97.6%",
+                                    "finished_at": "2026-11-21T10:00:00+00:00"})
+    (tmp_path / "not-a-run").mkdir()
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "metrics.json").write_text("{not json")
+    page = update_index(tmp_path).read_text()
+    rows = index_rows(tmp_path)
+    assert [r["folder"] for r in rows] == ["digits-1", "forecast-SPY-1"]
+    assert rows[1]["best"] == "lstm" and rows[1]["figure"] == "MAE 1.5, MASE 0.900"
+    assert 'href="forecast-SPY-1/report.html"' in page and 'href="digits-1/report.html"' in page
+    assert "No model beats" in page and "CNN 97.6%" in page and 'class="sortable"' in page
+
+
+WRITER = """
+    import json, sys, time
+    from pathlib import Path
+    from toolkit.reports.index import update_index
+    from toolkit.reports.writer import run_folder
+    print("ready", flush=True)
+    time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+    with run_folder(Path(sys.argv[1]), "digits") as (staging, final):
+        (staging / "metrics.json").write_text(json.dumps({"kind": "digits", "title": "t", "summary": final.name,
+                                                          "finished_at": "2026-11-24T00:00:00+00:00"}))
+        (staging / "report.html").write_text("<html></html>")
+    update_index(final.parent)
+"""
+
+
+def test_runs_finishing_together_all_reach_the_index(tmp_path):
+    at = time.time() + 3
+    children = []
+    for _ in range(5):
+        child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(WRITER), str(tmp_path), str(at)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert child.stdout.readline().strip() == "ready"
+        children.append(child)
+    for child in children:
+        assert child.wait(timeout=60) == 0, child.stderr.read()
+    page = (tmp_path / "index.html").read_text()
+    folders = [p.name for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert len(folders) == 5 and all(f'href="{name}/report.html"' in page for name in folders)

@@ -1,0 +1,77 @@
+"""``<reports>/index.html``: every run in a reports folder, newest first, with links.
+
+The index is rebuilt from the run folders' ``metrics.json`` files after each run, under an
+exclusive lock (``fcntl.flock`` on ``.index.lock``), and written atomically: two runs that
+finish at once both end up listed, and a reader never sees half a page.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+
+from toolkit.atomic import atomic_write
+from toolkit.reports.html import render
+
+
+@contextmanager
+def _locked(folder: Path):
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the atomic write alone still keeps the page whole
+        yield
+        return
+    with open(folder / ".index.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _forecast_row(folder: Path, document: dict) -> dict:
+    ranking = document.get("ranking") or []
+    best = ranking[0] if ranking else ""
+    steps = (document.get("step_metrics") or {}).get(best) or [{}]
+    headline = steps[-1]
+    config = document.get("config") or {}
+    return {
+        "kind": "forecast", "series": document.get("ticker", folder.name),
+        "finished": document.get("finished_at", ""), "best": best,
+        "figure": f"MAE {headline.get('MAE', float('nan')):.4g}, MASE {headline.get('MASE', float('nan')):.3f}",
+        "verdict": document.get("verdict", ""),
+        "settings": f"target {config.get('target')}, window {config.get('window')}, horizon {config.get('horizon')}, "
+                    f"{config.get('folds')} fold(s), seed {config.get('seed')}",
+    }
+
+
+def _science_row(folder: Path, document: dict) -> dict:
+    return {"kind": document.get("kind", "science"), "series": document.get("title", folder.name),
+            "finished": document.get("finished_at", ""), "best": "", "figure": "",
+            "verdict": document.get("summary", ""), "settings": ""}
+
+
+def index_rows(folder: str | Path) -> list[dict]:
+    """One row per run folder holding a readable ``metrics.json``, newest first."""
+    rows = []
+    for metrics in Path(folder).glob("*/metrics.json"):
+        try:
+            document = json.loads(metrics.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # a foreign or damaged folder: not a run of ours
+        if not isinstance(document, dict):
+            continue
+        row = (_forecast_row if "ranking" in document else _science_row)(metrics.parent, document)
+        row["link"] = f"{metrics.parent.name}/report.html"
+        row["folder"] = metrics.parent.name
+        rows.append(row)
+    return sorted(rows, key=lambda r: (r["finished"], r["folder"]), reverse=True)
+
+
+def update_index(folder: str | Path) -> Path:
+    """Rewrite ``<folder>/index.html`` from the runs it holds; returns its path."""
+    folder = Path(folder)
+    with _locked(folder):
+        html = render("index.html.j2", title="Toolkit runs", rows=index_rows(folder), folder=str(folder))
+        return atomic_write(folder / "index.html", lambda tmp: tmp.write_text(html, encoding="utf-8"))
