@@ -30,9 +30,7 @@ def render_forecast_report(result) -> str:
     """Self-contained HTML of a :class:`~toolkit.runs.forecast.ForecastResult`."""
     cfg, prov, panel = result.config, result.prices.provenance, result.panel
     step = cfg.horizon - 1
-    origin_rows = np.concatenate([f.origin for f in result.folds])
-    actual_all = np.concatenate([f.actual for f in result.folds])
-    predictions_all = {name: np.concatenate([f.predictions[name] for f in result.folds]) for name in result.models}
+    origin_rows, _, actual_all, predictions_all = result.pooled_test()
     target_dates = result.dates[origin_rows + cfg.horizon]
     next_day_dates = result.dates[origin_rows + 1]
     actual = actual_all[:, step]

@@ -107,6 +107,15 @@ class ForecastResult:
     def verdict(self) -> str:
         return self.panel.verdict
 
+    def pooled_test(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """The folds' test forecasts in time order: origin rows ``(m,)``, fold numbers ``(m,)``,
+        actual prices ``(m, horizon)`` and each model's forecasts ``(m, horizon)``."""
+        origin = np.concatenate([f.origin for f in self.folds])
+        fold = np.concatenate([np.full(len(f.origin), f.index) for f in self.folds])
+        actual = np.concatenate([f.actual for f in self.folds])
+        predictions = {name: np.concatenate([f.predictions[name] for f in self.folds]) for name in self.models}
+        return origin, fold, actual, predictions
+
     # The notebook-facing side: tables as pandas DataFrames, figures as matplotlib Figures,
     # and an HTML summary when the result is the last expression of a Jupyter cell.
 
@@ -138,9 +147,7 @@ class ForecastResult:
     def predictions_frame(self) -> pd.DataFrame:
         """Every test forecast: model, fold, origin and target dates, step, actual, forecast
         and each interval's bounds (what ``forecasts.csv`` holds)."""
-        origin = np.concatenate([f.origin for f in self.folds])
-        fold = np.concatenate([np.full(len(f.origin), f.index) for f in self.folds])
-        actual = np.concatenate([f.actual for f in self.folds])
+        origin, fold, actual, predictions = self.pooled_test()
         steps = np.arange(1, actual.shape[1] + 1)
         frames = []
         for name in self.models:
@@ -148,7 +155,7 @@ class ForecastResult:
                        "origin_date": np.repeat(self.dates[origin], len(steps)),
                        "target_date": self.dates[(origin[:, None] + steps).ravel()],
                        "step": np.tile(steps, len(origin)), "actual": actual.ravel(),
-                       "forecast": np.concatenate([f.predictions[name] for f in self.folds]).ravel()}
+                       "forecast": predictions[name].ravel()}
             for method, levels in self.panel.bands[name].items():
                 for level, (lower, upper) in levels.items():
                     columns[f"{method}_{int(round(100 * level))}_lower"] = lower.ravel()
@@ -174,11 +181,9 @@ class ForecastResult:
         from toolkit.reports import plots
 
         step = self.config.horizon - 1
-        origin = np.concatenate([f.origin for f in self.folds])
-        actual = np.concatenate([f.actual for f in self.folds])[:, step]
-        predictions = {name: np.concatenate([f.predictions[name] for f in self.folds])[:, step]
-                       for name in self.models}
-        return plots.actual_vs_predicted_figure(self.dates[origin + self.config.horizon], actual, predictions,
+        origin, _, actual, predictions = self.pooled_test()
+        return plots.actual_vs_predicted_figure(self.dates[origin + self.config.horizon], actual[:, step],
+                                                {name: p[:, step] for name, p in predictions.items()},
                                                 f"Test forecasts {self.config.horizon} trading day(s) ahead")
 
     def plot_intervals(self, models=None, method: str = "adaptive"):
@@ -188,12 +193,11 @@ class ForecastResult:
 
         step = self.config.horizon - 1
         models = [m for m in (models or self.ranking[:4]) if method in self.panel.bands[m]]
-        origin = np.concatenate([f.origin for f in self.folds])
-        actual = np.concatenate([f.actual for f in self.folds])[:, step]
-        predictions = {m: np.concatenate([f.predictions[m] for f in self.folds])[:, step] for m in models}
+        origin, _, actual, pooled = self.pooled_test()
+        predictions = {m: pooled[m][:, step] for m in models}
         bands = {m: {level: (lo[:, step], hi[:, step]) for level, (lo, hi) in self.panel.bands[m][method].items()}
                  for m in models}
-        return plots.interval_figure(self.dates[origin + self.config.horizon], actual, predictions, bands,
+        return plots.interval_figure(self.dates[origin + self.config.horizon], actual[:, step], predictions, bands,
                                      title=f"{method} bands")
 
     def _repr_html_(self) -> str:
