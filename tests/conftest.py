@@ -8,6 +8,12 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
+
+# Property-based tests draw the same examples on every run (seeded by each test), so CI is
+# reproducible; nothing is stored between runs.
+settings.register_profile("toolkit", derandomize=True, database=None, deadline=None)
+settings.load_profile("toolkit")
 
 from toolkit.data.frame import Provenance, validate_prices
 

@@ -149,3 +149,11 @@ def test_fuzzed_bytes_never_escape_as_another_exception(tmp_path, data):
         validate_prices(raw, column, Provenance("csv", "bytes", "fuzz"))
     except ToolkitError as err:
         assert "\n" not in str(err)
+
+
+def test_integers_too_large_for_any_date_are_refused_in_one_line():
+    # Found by the fuzzer: 2**63 overflowed pandas' int64 conversion.
+    for values in ([2**63], [str(2**63)], [10**30, 10**30 + 1]):
+        with pytest.raises(DataError) as err:
+            read_dates(pd.Series(values, dtype=object))
+        assert "\n" not in str(err.value)

@@ -57,8 +57,14 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 
 def _numeric_dates(values: pd.Series, where: str) -> DateReading | None:
-    numbers = pd.to_numeric(values, errors="coerce")
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce")
+    try:
+        numbers = numbers.astype("float64")
+    except (TypeError, ValueError, OverflowError):
+        return None
     if numbers.isna().any() or not np.all(np.isfinite(numbers)) or not np.all(numbers == np.round(numbers)):
+        return None
+    if (numbers.abs() > _EPOCH_MS[1]).any():  # past 2100 in milliseconds: no date, and no int64 either
         return None
     whole = numbers.astype("int64")
     as_text = whole.astype(str)
@@ -126,7 +132,7 @@ def read_dates(values: pd.Series, *, date_format: str | None = None, where: str 
         return reading
     text = _as_text(values)
     if text.str.fullmatch(r"\d+").all():
-        reading = _numeric_dates(text.astype("int64"), where)
+        reading = _numeric_dates(text, where)
         if reading is not None:
             return reading
     year_first = text.str.match(_YEAR_FIRST)
