@@ -33,7 +33,7 @@ from toolkit.pipelines.features import feature_matrix
 from toolkit.pipelines.windowed import FoldBounds, WindowedData, make_windowed_data
 from toolkit.runs.forecast.config import ForecastConfig
 from toolkit.runs.forecast.models import ForecastModel, create_model
-from toolkit.runs.forecast.panel import Panel, fold_metrics, score
+from toolkit.runs.forecast.panel import Panel, fold_metrics, pool_folds, score
 
 LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas", "scikit-learn", "scipy", "statsforecast",
              "exchange-calendars", "yfinance")
@@ -110,11 +110,7 @@ class ForecastResult:
     def pooled_test(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """The folds' test forecasts in time order: origin rows ``(m,)``, fold numbers ``(m,)``,
         actual prices ``(m, horizon)`` and each model's forecasts ``(m, horizon)``."""
-        origin = np.concatenate([f.origin for f in self.folds])
-        fold = np.concatenate([np.full(len(f.origin), f.index) for f in self.folds])
-        actual = np.concatenate([f.actual for f in self.folds])
-        predictions = {name: np.concatenate([f.predictions[name] for f in self.folds]) for name in self.models}
-        return origin, fold, actual, predictions
+        return pool_folds(self.folds)
 
     # The notebook-facing side: tables as pandas DataFrames, figures as matplotlib Figures,
     # and an HTML summary when the result is the last expression of a Jupyter cell.

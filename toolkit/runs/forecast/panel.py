@@ -100,15 +100,22 @@ def conformal_bands(folds, sigma, name: str, horizon: int):
     return bands, states
 
 
-def score(folds, series, horizon: int, cost_bps: float, sigma) -> Panel:
-    """Pool the folds' test forecasts (their test blocks do not overlap) and score them."""
-    models = list(folds[0].predictions)
-    origin_rows = np.concatenate([f.origin for f in folds])
+def pool_folds(folds) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The folds' test forecasts in time order (their test blocks do not overlap): origin rows
+    ``(m,)``, fold numbers ``(m,)``, actual prices ``(m, horizon)`` and each model's forecasts."""
+    origin = np.concatenate([f.origin for f in folds])
+    fold_of = np.concatenate([np.full(len(f.origin), f.index) for f in folds])
     actual = np.concatenate([f.actual for f in folds])
+    predictions = {name: np.concatenate([f.predictions[name] for f in folds]) for name in folds[0].predictions}
+    return origin, fold_of, actual, predictions
+
+
+def score(folds, series, horizon: int, cost_bps: float, sigma) -> Panel:
+    """Pool the folds' test forecasts and score them."""
+    origin_rows, fold_of, actual, predictions = pool_folds(folds)
+    models = list(predictions)
     origin_prices = series[origin_rows]
     scale = np.concatenate([np.full(len(f.origin), f.scale) for f in folds])
-    fold_of = np.concatenate([np.full(len(f.origin), f.index) for f in folds])
-    predictions = {name: np.concatenate([f.predictions[name] for f in folds]) for name in models}
     step_metrics = {name: _step_metrics(actual, p, origin_prices, scale) for name, p in predictions.items()}
 
     naive_last = predictions["naive"][:, -1]
