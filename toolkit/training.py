@@ -67,6 +67,8 @@ def fit(
     patience: int | None = 5,
     verbose: int = 2,
     callbacks: list | None = None,
+    sample_weight: np.ndarray | None = None,
+    shuffle: bool = True,
 ) -> TrainingRecord:
     """Train a compiled model, keeping the weights of its best validation epoch.
 
@@ -81,6 +83,9 @@ def fit(
             early stopping. Defaults to 5.
         verbose: Keras progress: 0 silent, 1 bar, 2 one line per epoch. Defaults to 2.
         callbacks: More Keras callbacks (e.g. a learning-rate schedule). Defaults to None.
+        sample_weight: Weights of the samples, or of every step of every sequence
+            (``(n, steps)``, e.g. 0 on warm-up steps). Defaults to None.
+        shuffle: Shuffle the samples every epoch. Defaults to True.
 
     Returns:
         The :class:`TrainingRecord`.
@@ -95,7 +100,7 @@ def fit(
         callbacks.append(stopper)
     history = model.fit(
         x, y, validation_data=validation_data, epochs=epochs, batch_size=batch_size,
-        shuffle=True, callbacks=callbacks, verbose=verbose,
+        shuffle=shuffle, callbacks=callbacks, verbose=verbose, sample_weight=sample_weight,
     )
     hist = {key: [float(v) for v in values] for key, values in history.history.items()}
     epochs_run = len(timer.epoch_seconds)
@@ -110,6 +115,44 @@ def fit(
         stopped_early=bool(stopper is not None and stopper.stopped_epoch > 0),
         seconds=float(sum(timer.epoch_seconds)),
     )
+
+
+def fit_recipe(model: keras.Model, x, y, recipe, *, epochs: int | None = None, **kwargs) -> TrainingRecord:
+    """Train with a lecture's recipe: its batch (the whole set for full-batch ones) and epochs.
+
+    Build the model with the same ``recipe=`` so that its optimiser is the recipe's; a
+    model compiled with another optimiser is refused rather than trained off-recipe.
+
+    Args:
+        model: A model built with ``recipe=...``.
+        x: Training inputs (an array or a dict of arrays).
+        y: Training targets.
+        recipe: A name from :data:`toolkit.builders.recipes.RECIPES` or a ``Recipe``.
+        epochs: Override the recipe's epochs (tests, quick runs). Defaults to None.
+        **kwargs: More :func:`fit` arguments (``validation_data``, ``patience``, ...);
+            early stopping is off unless ``patience`` is given.
+
+    Returns:
+        The :class:`TrainingRecord`.
+    """
+    from toolkit.builders.recipes import get_recipe
+
+    recipe = get_recipe(recipe)
+    optimizer = getattr(model, "d_optimizer", None) or model.optimizer  # a GAN's discriminator optimiser
+    config = optimizer.get_config()
+    name = "nesterov" if config.get("nesterov") else type(optimizer).__name__.lower()
+    if name != recipe.optimizer or not np.isclose(float(config["learning_rate"]), recipe.learning_rate):
+        raise ValueError(f"recipe {recipe.name!r} trains with {recipe.optimizer} at {recipe.learning_rate:g}; "
+                         f"build the model with recipe={recipe.name!r}. Received: {name} at "
+                         f"{float(config['learning_rate']):g}")
+    fixed = recipe.model_options.get("generator_loss")
+    if fixed is not None and getattr(model, "generator_loss", fixed) != fixed:
+        raise ValueError(f"recipe {recipe.name!r} trains with generator_loss={fixed!r}; build the model with "
+                         f"recipe={recipe.name!r}. Received: generator_loss={model.generator_loss!r}")
+    n = len(next(iter(x.values()))) if isinstance(x, dict) else len(x)
+    kwargs.setdefault("patience", None)
+    return fit(model, x, y, epochs=recipe.epochs if epochs is None else epochs,
+               batch_size=recipe.batch_for(n), **kwargs)
 
 
 def refine_lbfgs(pinn, points, u, *, network=None, max_iter: int = 5000, time_limit: float | None = None,

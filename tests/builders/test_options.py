@@ -7,10 +7,10 @@ import pytest
 
 from toolkit.builders import (
     burgers_pinn, cnn_lstm, conv1d_regressor, cvae, dense_autoencoder, denoising_autoencoder, digits_cnn,
-    gan, gaussian_mlp, lag_lstm, mlp_classifier, mlp_regressor, narx, simple_rnn, split_mean_variance,
+    gan, gaussian_mlp, lag_lstm, mlp_classifier, mlp_regressor, narx, sequence_rnn, simple_rnn, split_mean_variance,
     stacked_lstm, vae, wgan,
 )
-from toolkit.builders._common import check_output_and_loss
+from toolkit.builders.losses import check_output_and_loss
 from toolkit.training import set_seed
 
 
@@ -46,7 +46,7 @@ def test_denoising_noise_is_training_only():
     [
         (mlp_regressor, {"hidden_units": (200, -1)}, "`hidden_units` must hold positive integers. Received: hidden_units=(200, -1)"),
         (stacked_lstm, {"units": -1}, "`units` must be a positive integer. Received: units=-1"),
-        (dense_autoencoder, {"bottleneck": 1000}, "`bottleneck` must be smaller than the input to compress it. Received: bottleneck=1000, input_dim=784"),
+        (dense_autoencoder, {"bottleneck": 1000}, "`bottleneck` must be smaller than the input to compress it (a denoising autoencoder may be over-complete). Received: bottleneck=1000, input_dim=784"),
         (mlp_regressor, {"activation": "swishy"}, "`activation` must be one of relu, leaky_relu, tanh, sigmoid, elu, gelu, selu, swish, linear. Received: activation='swishy'"),
         (mlp_regressor, {"loss": "hinge2"}, "`loss` must be one of"),
         (mlp_regressor, {"kernel_initializer": "zeros"}, "`kernel_initializer` must be one of"),
@@ -59,23 +59,38 @@ def test_denoising_noise_is_training_only():
         (gaussian_mlp, {"noise": "pink"}, "`noise` must be one of heteroscedastic, homoscedastic. Received: noise='pink'"),
         (narx, {"nb": -1}, "`nb` must be zero or a positive integer. Received: nb=-1"),
         (vae, {"latent_dim": 900}, "`latent_dim` must not exceed the input size. Received: latent_dim=900, input_dim=784"),
-        (cvae, {"output_activation": "linear"}, "binary cross-entropy reconstruction needs output_activation='sigmoid'"),
+        (cvae, {"reconstruction": "binary_crossentropy", "output_activation": "linear"}, "binary cross-entropy reconstruction needs output_activation='sigmoid'"),
         (wgan, {"gradient_penalty": 0}, "the Wasserstein loss needs a Lipschitz constraint"),
         (gan, {"data_dim": 0}, "`data_dim` must be a positive integer. Received: data_dim=0"),
         (burgers_pinn, {"nu": -1.0}, "`nu` must be positive. Received: nu=-1.0"),
         (stacked_lstm, {"optimizer": "adamax2"}, "`optimizer` must be one of"),
         (mlp_regressor, {"clipnorm": -1.0}, "`clipnorm` must be positive. Received: clipnorm=-1.0"),
-        (mlp_regressor, {"clipnorm": 1.0, "clipvalue": 0.5}, "clip gradients by norm or by value, not both. Received: clipnorm=1.0, clipvalue=0.5"),
+        (mlp_regressor, {"clipnorm": 1.0, "clipvalue": 0.5}, "clip gradients one way: by clipnorm, clipvalue or global_clipnorm. Received: clipnorm=1.0, clipvalue=0.5"),
+        (mlp_regressor, {"clipnorm": 1.0, "global_clipnorm": 2.0}, "clip gradients one way: by clipnorm, clipvalue or global_clipnorm. Received: clipnorm=1.0, global_clipnorm=2.0"),
+        (mlp_regressor, {"optimizer": "adam", "momentum": 0.9}, "`momentum` applies to sgd, nesterov, rmsprop. Received: optimizer='adam', momentum=0.9"),
+        (mlp_regressor, {"optimizer": "sgd", "momentum": 1.5}, "`momentum` must lie in [0, 1). Received: momentum=1.5"),
+        (mlp_regressor, {"recipe": "lecture_9"}, "`recipe` must be one of sysid, keras_mlp, autoencoder_adadelta, gan_saturating, gan_non_saturating. Received: recipe='lecture_9'"),
+        (gan, {"recipe": "gan_saturating", "generator_loss": "non_saturating"}, "recipe 'gan_saturating' trains with generator_loss='saturating'. Received: generator_loss='non_saturating'"),
+        (denoising_autoencoder, {"noise": "salt"}, "`noise` must be one of gaussian, masking. Received: noise='salt'"),
+        (denoising_autoencoder, {"noise": "masking", "mask_rate": 1.0}, "`mask_rate` must lie in (0, 1). Received: mask_rate=1.0"),
+        (vae, {"reconstruction": "poisson"}, "`reconstruction` must be one of gaussian, binary_crossentropy, mse. Received: reconstruction='poisson'"),
+        (sequence_rnn, {"cell": "transformer"}, "`cell` must be one of simple, lstm, gru. Received: cell='transformer'"),
+        (sequence_rnn, {"n_inputs": 0}, "`n_inputs` must be a positive integer. Received: n_inputs=0"),
+        (wgan, {"gradient_penalty": 10.0}, None),
     ],
 )
 def test_bad_arguments_name_what_was_received(build, kwargs, message):
+    if message is None:  # a control: valid arguments build
+        build(**kwargs)
+        return
     with pytest.raises(ValueError) as err:
         build(**kwargs)
     assert str(err.value).startswith(message)
 
 
-@pytest.mark.parametrize("activation, loss, units", [("linear", "binary_crossentropy", 1), ("sigmoid", "categorical_crossentropy", 10),
-                                                     ("softmax", "categorical_crossentropy", 1), ("softmax", "mse", 3)])
+@pytest.mark.parametrize("activation, loss, units", [("linear", "binary_crossentropy", 1), ("tanh", "categorical_crossentropy", 10),
+                                                     ("softmax", "categorical_crossentropy", 1), ("softmax", "mse", 3),
+                                                     ("relu", "kl_divergence", 5), ("linear", "categorical_crossentropy", 10)])
 def test_mismatched_output_and_loss_warns(activation, loss, units):
     with pytest.warns(UserWarning, match=f"output_activation='{activation}' with loss='{loss}'"):
         check_output_and_loss(activation, loss, units)
@@ -98,6 +113,8 @@ def test_training_options_reach_the_optimizer_and_layers():
     assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
     dense = model.get_layer("dense_1")
     assert dense.activation.__name__ == "leaky_relu"
+    # The notes' slope, 0.01 (Keras's own "leaky_relu" is 0.2).
+    np.testing.assert_allclose(np.asarray(dense.activation(np.array([-2.0, 3.0], "float32"))), [-0.02, 3.0])
     assert dense.kernel_initializer.__class__.__name__ == "HeNormal"
     assert model.get_layer("dropout_1").rate == 0.1
 

@@ -57,6 +57,17 @@ def pinn_data():
     return points, u
 
 
+def sequences():
+    from toolkit.pipelines.sequences import subsequences
+
+    u = RNG.uniform(-1, 1, (500, 2)).astype("float32")
+    y = np.zeros(500, "float32")
+    for k in range(1, 500):  # a system with memory: the output needs the state
+        y[k] = 0.8 * y[k - 1] + np.tanh(u[k, 0] - u[k, 1])
+    cut = subsequences(u, y, length=40, stride=40, warmup=5)
+    return {"x": cut.inputs, "y": cut.targets, "sample_weight": cut.weights, "batch_size": 4}, cut.inputs
+
+
 def supervised(x, y, batch=32):
     return {"x": x, "y": y, "batch_size": batch}, x
 
@@ -87,8 +98,12 @@ CASES = {
     "vae": case({"input_dim": 64, "hidden_units": (32,), "seed": 0}, lambda: ({"x": IMAGES, "batch_size": 32}, IMAGES),
                 (256, 64)),
     "cvae": case({"input_dim": 64, "hidden_units": (32,), "seed": 0},
-                 lambda: ({"x": {"image": IMAGES, "label": LABELS}, "batch_size": 32},
-                          {"image": IMAGES, "label": LABELS}), (256, 64)),
+                 lambda: ({"x": {"data": IMAGES, "condition": LABELS}, "batch_size": 32},
+                          {"data": IMAGES, "condition": LABELS}), (256, 64)),
+    "sequence_rnn": case({"n_inputs": 2, "units": 8, "num_layers": 2}, lambda: sequences(), (12, 40, 1)),
+    "sequence_lstm": case({"n_inputs": 2, "units": 8}, lambda: sequences(), (12, 40, 1)),
+    "sequence_gru": case({"n_inputs": 2, "units": 8}, lambda: sequences(), (12, 40, 1)),
+    "bidirectional_smoother": case({"n_inputs": 2, "units": 8}, lambda: sequences(), (12, 40, 1)),
     "gan": case({"seed": 0}, lambda: ({"x": RNG.normal(3, 0.5, (512, 2)).astype("float32"), "batch_size": 64},
                                       RNG.normal(size=(16, 8)).astype("float32")), (16, 2), "d_loss", 10),
     "wgan": case({"seed": 0}, lambda: ({"x": RNG.normal(3, 0.5, (512, 2)).astype("float32"), "batch_size": 64},

@@ -13,9 +13,10 @@ from toolkit.runs.generative import energy_distance, ring_of_gaussians
 SECTIONS = {
     "digits": ["Data", "Accuracy", "Loss curves", "Confusion matrix", "Misclassified examples"],
     "autoencoder": ["Reconstruction error", "Originals and reconstructions", "Loss curves", "Denoising",
-                    "Latent space"],
+                    "Optimisers: Adadelta as the notes ran it", "Latent space"],
     "generative": ["2-D toy distribution", "Digits: samples", "Conditional VAE: each requested digit", "Loss curves"],
-    "sine": ["Sine wave: one-step and free-running forecasts", "Gaussian noise model", "Loss curves"],
+    "sine": ["Sine wave: one-step and free-running forecasts", "Gaussian noise models", "Loss curves"],
+    "sysid": ["Free-run simulation of the test record", "Loss curves"],
     "burgers": ["Problem and set-up", "Accuracy against the exact solution", "Slices", "Loss terms"],
 }
 

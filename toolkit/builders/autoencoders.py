@@ -1,28 +1,64 @@
-"""Dense and denoising autoencoders with encoder and decoder as models of their own."""
+"""Dense and denoising autoencoders (Gaussian or masking noise, over-complete codes allowed),
+with encoder and decoder as models of their own."""
 
 from __future__ import annotations
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 from toolkit.builders._common import (
-    check_dense_options, check_nonnegative, check_output_and_loss, check_positive_int,
-    check_units, compile_model, dense_kwargs,
+    check_choice, check_dense_options, check_output_and_loss, check_positive_int, check_units,
+    compile_model, dense_kwargs,
 )
 from toolkit.builders.registry import register
 
 
+@keras.saving.register_keras_serializable(package="toolkit")
+class MaskingNoise(layers.Layer):
+    """Zero each input feature with probability ``rate``, in training only.
+
+    The notes' "zero-out some features" corruption (Rai, denoising auto-encoders).
+    Unlike ``Dropout`` the kept features are not rescaled by 1 / (1 - rate): the
+    corrupted input must stay an image the decoder could have seen.
+
+    Args:
+        rate: Probability that a feature is zeroed.
+        seed: Seed of the mask. Defaults to None.
+    """
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = float(rate)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training or not self.rate:
+            return inputs
+        keep = keras.random.uniform(ops.shape(inputs), seed=self.seed_generator) >= self.rate
+        return ops.where(keep, inputs, ops.zeros_like(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+NOISES = ("gaussian", "masking")
+
+
 def _autoencoder(input_dim, hidden_units, bottleneck, activation, output_activation, loss,
-                 noise_stddev, kernel_initializer, optimizer, learning_rate, clipnorm, name):
+                 kernel_initializer, noise, noise_level, training, name):
     check_positive_int("input_dim", input_dim)
     check_positive_int("bottleneck", bottleneck)
     hidden_units = check_units("hidden_units", hidden_units, allow_empty=True)
     check_dense_options(activation, kernel_initializer, 0.0)
-    check_nonnegative("noise_stddev", noise_stddev)
-    if bottleneck >= input_dim:
+    if noise is None and bottleneck >= input_dim:
+        # Without corruption a code as wide as the input can learn the identity.
         raise ValueError(
-            f"`bottleneck` must be smaller than the input to compress it. "
-            f"Received: bottleneck={bottleneck}, input_dim={input_dim}"
+            f"`bottleneck` must be smaller than the input to compress it (a denoising autoencoder "
+            f"may be over-complete). Received: bottleneck={bottleneck}, input_dim={input_dim}"
         )
     check_output_and_loss(output_activation, loss, input_dim)
     hidden = dense_kwargs(activation, kernel_initializer)
@@ -43,13 +79,14 @@ def _autoencoder(input_dim, hidden_units, bottleneck, activation, output_activat
 
     inputs = keras.Input(shape=(input_dim,), name="image")
     x = inputs
-    if noise_stddev:
-        # Gaussian noise is a training-time layer: inference sees the clean input.
-        x = layers.GaussianNoise(noise_stddev, name="input_noise")(x)
+    # Both corruptions are training-time layers: inference sees the clean input.
+    if noise == "gaussian":
+        x = layers.GaussianNoise(noise_level, name="input_noise")(x)
+    elif noise == "masking":
+        x = MaskingNoise(noise_level, name="input_noise")(x)
     outputs = decoder(encoder(x))
     model = keras.Model(inputs, outputs, name=name)
-    return compile_model(model, loss=loss, optimizer=optimizer, learning_rate=learning_rate,
-                         clipnorm=clipnorm)
+    return compile_model(model, loss=loss, **training)
 
 
 @register("dense_autoencoder", "autoencoder", "784 -> 128 -> 64 -> 128 -> 784 dense autoencoder")
@@ -61,9 +98,13 @@ def dense_autoencoder(
     output_activation: str = "sigmoid",
     loss: str = "binary_crossentropy",
     kernel_initializer: str = "glorot_uniform",
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
+    optimizer="adam",
+    learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     name: str = "dense_autoencoder",
 ) -> keras.Model:
     """The lecture's dense autoencoder for flattened images.
@@ -73,8 +114,7 @@ def dense_autoencoder(
     default. The encoder and decoder are models of their own:
     ``model.get_layer("encoder")`` maps images to codes, ``model.get_layer("decoder")``
     codes to images. (The lecture trained with Adadelta at Keras 2's learning rate of
-    1.0; Adam at 1e-3 converges in far fewer epochs, and ``optimizer="adadelta"`` is
-    available.)
+    1.0: ``recipe="autoencoder_adadelta"``; Adam at 1e-3 converges in far fewer epochs.)
 
     Args:
         input_dim: Input features (784 = 28x28). Defaults to 784.
@@ -85,9 +125,15 @@ def dense_autoencoder(
         output_activation: ``"linear"`` or ``"sigmoid"``. Defaults to ``"sigmoid"``.
         loss: ``"mse"`` or ``"binary_crossentropy"``. Defaults to ``"binary_crossentropy"``.
         kernel_initializer: Defaults to ``"glorot_uniform"``.
-        optimizer: Defaults to ``"adam"``.
-        learning_rate: Defaults to 1e-3.
-        clipnorm: Defaults to None.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
         name: Defaults to ``"dense_autoencoder"``.
 
     Returns:
@@ -99,41 +145,62 @@ def dense_autoencoder(
         (None, 16)
     """
     return _autoencoder(input_dim, hidden_units, bottleneck, activation, output_activation, loss,
-                        0.0, kernel_initializer, optimizer, learning_rate, clipnorm, name)
+                        kernel_initializer, None, 0.0,
+                        dict(optimizer=optimizer, learning_rate=learning_rate, momentum=momentum, clipnorm=clipnorm,
+                             clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe), name)
 
 
-@register("denoising_autoencoder", "autoencoder", "Dense autoencoder trained on inputs with Gaussian noise")
+@register("denoising_autoencoder", "autoencoder",
+          "Dense autoencoder trained on corrupted inputs (Gaussian or masking noise), may be over-complete")
 def denoising_autoencoder(
     input_dim: int = 784,
     hidden_units=(128,),
     bottleneck: int = 64,
+    noise: str = "gaussian",
     noise_stddev: float = 0.3,
+    mask_rate: float = 0.3,
     activation: str = "relu",
     output_activation: str = "sigmoid",
     loss: str = "binary_crossentropy",
     kernel_initializer: str = "glorot_uniform",
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
+    optimizer="adam",
+    learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     name: str = "denoising_autoencoder",
 ) -> keras.Model:
-    """:func:`dense_autoencoder` that learns to undo Gaussian input noise.
+    """:func:`dense_autoencoder` that learns to undo a corruption of its input.
 
-    Noise of standard deviation ``noise_stddev`` is added to the input in training only;
-    the target stays the clean input, so fit it as ``model.fit(x, x)``.
+    The notes (Rai, "Denoising auto-encoders") inject zero-mean Gaussian noise or
+    zero out some features; the corruption acts in training only and the target stays
+    the clean input, so fit it as ``model.fit(x, x)``. Because the corruption keeps the
+    network from copying its input, the code may be as wide as the input or wider (the
+    over-complete case the notes stress, K > D): ``bottleneck >= input_dim`` is allowed.
 
     Args:
         input_dim: Defaults to 784.
         hidden_units: Defaults to (128,).
-        bottleneck: Defaults to 64.
-        noise_stddev: Standard deviation of the training noise. Defaults to 0.3.
+        bottleneck: Code size; may exceed ``input_dim``. Defaults to 64.
+        noise: ``"gaussian"`` (add N(0, noise_stddev^2)) or ``"masking"`` (zero each
+            feature with probability ``mask_rate``). Defaults to ``"gaussian"``.
+        noise_stddev: Standard deviation of the Gaussian noise. Defaults to 0.3.
+        mask_rate: Share of features zeroed by masking noise. Defaults to 0.3.
         activation: Defaults to ``"relu"``.
         output_activation: Defaults to ``"sigmoid"``.
         loss: Defaults to ``"binary_crossentropy"``.
         kernel_initializer: Defaults to ``"glorot_uniform"``.
-        optimizer: Defaults to ``"adam"``.
-        learning_rate: Defaults to 1e-3.
-        clipnorm: Defaults to None.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
         name: Defaults to ``"denoising_autoencoder"``.
 
     Returns:
@@ -142,8 +209,19 @@ def denoising_autoencoder(
     Example:
         >>> denoising_autoencoder().get_layer("input_noise").stddev
         0.3
+        >>> over = denoising_autoencoder(input_dim=64, hidden_units=(), bottleneck=128, noise="masking")
+        >>> over.get_layer("encoder").output_shape
+        (None, 128)
     """
-    if not noise_stddev:
+    check_choice("noise", noise, NOISES)
+    level = noise_stddev if noise == "gaussian" else mask_rate
+    if noise == "gaussian" and not (isinstance(noise_stddev, (int, float)) and not isinstance(noise_stddev, bool)
+                                    and noise_stddev > 0):
         raise ValueError(f"`noise_stddev` must be positive for a denoising autoencoder. Received: noise_stddev={noise_stddev!r}")
+    if noise == "masking" and not (isinstance(mask_rate, (int, float)) and not isinstance(mask_rate, bool)
+                                   and 0 < mask_rate < 1):
+        raise ValueError(f"`mask_rate` must lie in (0, 1). Received: mask_rate={mask_rate!r}")
     return _autoencoder(input_dim, hidden_units, bottleneck, activation, output_activation, loss,
-                        noise_stddev, kernel_initializer, optimizer, learning_rate, clipnorm, name)
+                        kernel_initializer, noise, float(level),
+                        dict(optimizer=optimizer, learning_rate=learning_rate, momentum=momentum, clipnorm=clipnorm,
+                             clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe), name)

@@ -6,7 +6,8 @@ import keras
 from keras import layers
 
 from toolkit.builders._common import (
-    check_choice, check_positive_int, check_rate, check_units, compile_model, ACTIVATIONS,
+    check_dense_options, check_output_and_loss, check_positive_int, check_rate, check_units, compile_model,
+    dense_kwargs,
 )
 from toolkit.builders.registry import register
 
@@ -26,9 +27,15 @@ def digits_cnn(
     dense_units: int = 64,
     dropout: float = 0.0,
     augmentation: float = 0.0,
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
+    activation: str = "relu",
+    kernel_initializer: str = "glorot_uniform",
+    optimizer="adam",
+    learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     name: str = "digits_cnn",
 ) -> keras.Model:
     """Conv2D 32 -> MaxPool -> Conv2D 64 -> MaxPool -> Conv2D 64 -> Dense 64 -> softmax.
@@ -45,9 +52,17 @@ def digits_cnn(
         dropout: Dropout before each dense layer (0 = the lecture's). Defaults to 0.
         augmentation: Random shifts and rotations of this fraction of the image size,
             active only in training (0 = none). Defaults to 0.
-        optimizer: Defaults to ``"adam"``.
-        learning_rate: Defaults to 1e-3.
-        clipnorm: Defaults to None.
+        activation: Activation of the convolutions and the dense layer. Defaults to ``"relu"``.
+        kernel_initializer: Defaults to ``"glorot_uniform"``.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
         name: Defaults to ``"digits_cnn"``.
 
     Returns:
@@ -63,42 +78,44 @@ def digits_cnn(
     filters = check_units("filters", filters)
     if len(filters) != 3:
         raise ValueError(f"`filters` must hold three sizes. Received: filters={filters!r}")
-    check_rate("dropout", dropout)
+    check_dense_options(activation, kernel_initializer, dropout)
     check_rate("augmentation", augmentation)
+    check_output_and_loss("softmax", "categorical_crossentropy", n_classes)
+    hidden = dense_kwargs(activation, kernel_initializer)
     model = keras.Sequential([keras.Input(shape=input_shape, name="image")], name=name)
     if augmentation:
         model.add(layers.RandomTranslation(augmentation, augmentation, fill_mode="constant", name="shift"))
         model.add(layers.RandomRotation(augmentation / 2, fill_mode="constant", name="rotate"))
-    model.add(layers.Conv2D(filters[0], 3, activation="relu", name="conv2d_1"))
+    model.add(layers.Conv2D(filters[0], 3, name="conv2d_1", **hidden))
     model.add(layers.MaxPooling2D(2, name="maxpool_1"))
-    model.add(layers.Conv2D(filters[1], 3, activation="relu", name="conv2d_2"))
+    model.add(layers.Conv2D(filters[1], 3, name="conv2d_2", **hidden))
     model.add(layers.MaxPooling2D(2, name="maxpool_2"))
-    model.add(layers.Conv2D(filters[2], 3, activation="relu", name="conv2d_3"))
+    model.add(layers.Conv2D(filters[2], 3, name="conv2d_3", **hidden))
     model.add(layers.Flatten(name="flatten"))
     if dropout:
         model.add(layers.Dropout(dropout, name="dropout_1"))
-    model.add(layers.Dense(dense_units, activation="relu", name="dense_1"))
+    model.add(layers.Dense(dense_units, name="dense_1", **hidden))
     if dropout:
         model.add(layers.Dropout(dropout, name="dropout_2"))
     model.add(layers.Dense(n_classes, activation="softmax", name="probabilities"))
     return compile_model(model, loss="categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, clipnorm=clipnorm, metrics=["accuracy"])
+                         learning_rate=learning_rate, momentum=momentum, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe, metrics=["accuracy"])
 
 
-def _conv1d_stack(x, filters, kernel_size, pool_size, activation):
+def _conv1d_stack(x, filters, kernel_size, pool_size, hidden):
     for index, size in enumerate(filters, start=1):
-        x = layers.Conv1D(size, kernel_size, padding="causal", activation=activation, name=f"conv1d_{index}")(x)
+        x = layers.Conv1D(size, kernel_size, padding="causal", name=f"conv1d_{index}", **hidden)(x)
         x = layers.MaxPooling1D(pool_size, name=f"maxpool_{index}")(x)
     return x
 
 
-def _check_conv1d(window, n_features, filters, kernel_size, pool_size, activation, dropout):
+def _check_conv1d(window, n_features, filters, kernel_size, pool_size, activation, kernel_initializer, dropout):
     for key, value in (("window", window), ("n_features", n_features), ("kernel_size", kernel_size),
                        ("pool_size", pool_size)):
         check_positive_int(key, value)
     filters = check_units("filters", filters)
-    check_choice("activation", activation, ACTIVATIONS)
-    check_rate("dropout", dropout)
+    check_dense_options(activation, kernel_initializer, dropout)
+    check_output_and_loss("linear", "mse", 1)
     if window < pool_size ** len(filters):
         raise ValueError(
             f"`window` is too short for {len(filters)} poolings of size {pool_size}; it needs at least "
@@ -116,11 +133,16 @@ def conv1d_regressor(
     pool_size: int = 2,
     dense_units: int = 64,
     activation: str = "relu",
+    kernel_initializer: str = "glorot_uniform",
     dropout: float = 0.2,
     outputs: int = 1,
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
+    optimizer="adam",
+    learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     name: str = "conv1d",
 ) -> keras.Model:
     """Causal 1-D convolutions and pooling over a window, then a dense regressor.
@@ -133,11 +155,18 @@ def conv1d_regressor(
         pool_size: Defaults to 2.
         dense_units: Defaults to 64.
         activation: Defaults to ``"relu"``.
+        kernel_initializer: Defaults to ``"glorot_uniform"``.
         dropout: Before the output. Defaults to 0.2.
         outputs: Defaults to 1.
-        optimizer: Defaults to ``"adam"``.
-        learning_rate: Defaults to 1e-3.
-        clipnorm: Defaults to None.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
         name: Defaults to ``"conv1d"``.
 
     Returns:
@@ -147,18 +176,20 @@ def conv1d_regressor(
         >>> conv1d_regressor().output_shape
         (None, 1)
     """
-    filters = _check_conv1d(window, n_features, filters, kernel_size, pool_size, activation, dropout)
+    filters = _check_conv1d(window, n_features, filters, kernel_size, pool_size, activation, kernel_initializer,
+                            dropout)
+    hidden = dense_kwargs(activation, kernel_initializer)
     check_positive_int("dense_units", dense_units)
     check_positive_int("outputs", outputs)
     inputs = keras.Input(shape=(window, n_features), name="window")
-    x = _conv1d_stack(inputs, filters, kernel_size, pool_size, activation)
+    x = _conv1d_stack(inputs, filters, kernel_size, pool_size, hidden)
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(dense_units, activation=activation, name="dense_1")(x)
+    x = layers.Dense(dense_units, name="dense_1", **hidden)(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
     output = layers.Dense(outputs, name="output")(x)
     return compile_model(keras.Model(inputs, output, name=name), loss="mse", optimizer=optimizer,
-                         learning_rate=learning_rate, clipnorm=clipnorm)
+                         learning_rate=learning_rate, momentum=momentum, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe)
 
 
 @register("cnn_lstm", "conv", "Conv1D feature extraction feeding an LSTM (financial series)")
@@ -171,11 +202,16 @@ def cnn_lstm(
     lstm_units: int = 64,
     dense_units: int = 32,
     activation: str = "relu",
+    kernel_initializer: str = "glorot_uniform",
     dropout: float = 0.2,
     outputs: int = 1,
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
+    optimizer="adam",
+    learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     name: str = "cnn_lstm",
 ) -> keras.Model:
     """CNN-LSTM: convolutions extract local features, an LSTM reads their sequence.
@@ -191,11 +227,18 @@ def cnn_lstm(
         lstm_units: Defaults to 64.
         dense_units: Defaults to 32.
         activation: Of convolutions and the dense layer. Defaults to ``"relu"``.
+        kernel_initializer: Defaults to ``"glorot_uniform"``.
         dropout: After the LSTM. Defaults to 0.2.
         outputs: Defaults to 1.
-        optimizer: Defaults to ``"adam"``.
-        learning_rate: Defaults to 1e-3.
-        clipnorm: Defaults to None.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
         name: Defaults to ``"cnn_lstm"``.
 
     Returns:
@@ -205,15 +248,17 @@ def cnn_lstm(
         >>> cnn_lstm().output_shape
         (None, 1)
     """
-    filters = _check_conv1d(window, n_features, filters, kernel_size, pool_size, activation, dropout)
+    filters = _check_conv1d(window, n_features, filters, kernel_size, pool_size, activation, kernel_initializer,
+                            dropout)
+    hidden = dense_kwargs(activation, kernel_initializer)
     for key, value in (("lstm_units", lstm_units), ("dense_units", dense_units), ("outputs", outputs)):
         check_positive_int(key, value)
     inputs = keras.Input(shape=(window, n_features), name="window")
-    x = _conv1d_stack(inputs, filters, kernel_size, pool_size, activation)
+    x = _conv1d_stack(inputs, filters, kernel_size, pool_size, hidden)
     x = layers.LSTM(lstm_units, name="lstm")(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
-    x = layers.Dense(dense_units, activation=activation, name="dense_1")(x)
+    x = layers.Dense(dense_units, name="dense_1", **hidden)(x)
     output = layers.Dense(outputs, name="output")(x)
     return compile_model(keras.Model(inputs, output, name=name), loss="mse", optimizer=optimizer,
-                         learning_rate=learning_rate, clipnorm=clipnorm)
+                         learning_rate=learning_rate, momentum=momentum, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe)

@@ -32,10 +32,13 @@ def mlp_regressor(
     dropout: float = 0.0,
     kernel_initializer: str = "glorot_uniform",
     loss: str = "mse",
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
+    optimizer="adam",
+    learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = None,
     clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     name: str = "mlp_regressor",
 ) -> keras.Model:
     """Multilayer perceptron for regression; 61,601 parameters at the defaults.
@@ -51,10 +54,15 @@ def mlp_regressor(
         kernel_initializer: ``"glorot_uniform"``, ``"he_normal"``, ... Defaults to
             ``"glorot_uniform"``.
         loss: Defaults to ``"mse"``.
-        optimizer: Defaults to ``"adam"``.
-        learning_rate: Defaults to 1e-3.
-        clipnorm: Clip gradients by norm. Defaults to None.
-        clipvalue: Clip gradients by value. Defaults to None.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
         name: Defaults to ``"mlp_regressor"``.
 
     Returns:
@@ -76,7 +84,8 @@ def mlp_regressor(
             model.add(layers.Dropout(dropout, name=f"dropout_{index}"))
     model.add(layers.Dense(outputs, activation=output_activation, name="output"))
     return compile_model(model, loss=loss, optimizer=optimizer, learning_rate=learning_rate,
-                         clipnorm=clipnorm, clipvalue=clipvalue)
+                         momentum=momentum, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm,
+                         recipe=recipe)
 
 
 @register("mlp_classifier", "dense", "MLP classifier with a softmax over N classes")
@@ -87,9 +96,13 @@ def mlp_classifier(
     activation: str = "relu",
     dropout: float = 0.2,
     kernel_initializer: str = "he_normal",
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
+    optimizer="adam",
+    learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     name: str = "mlp_classifier",
 ) -> keras.Model:
     """Multilayer perceptron classifier trained with categorical cross-entropy.
@@ -101,9 +114,15 @@ def mlp_classifier(
         activation: Hidden activation. Defaults to ``"relu"``.
         dropout: Dropout after each hidden layer. Defaults to 0.2.
         kernel_initializer: Defaults to ``"he_normal"`` (suits ReLU).
-        optimizer: Defaults to ``"adam"``.
-        learning_rate: Defaults to 1e-3.
-        clipnorm: Clip gradients by norm. Defaults to None.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
         name: Defaults to ``"mlp_classifier"``.
 
     Returns:
@@ -119,12 +138,13 @@ def mlp_classifier(
         raise ValueError(f"`n_classes` must be at least 2. Received: n_classes={n_classes}")
     hidden_units = check_units("hidden_units", hidden_units)
     check_dense_options(activation, kernel_initializer, dropout)
+    check_output_and_loss("softmax", "categorical_crossentropy", n_classes)
     inputs = keras.Input(shape=(input_dim,), name="features")
     x = _hidden_stack(inputs, hidden_units, activation, kernel_initializer, dropout)
     outputs = layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
     model = keras.Model(inputs, outputs, name=name)
     return compile_model(model, loss="categorical_crossentropy", optimizer=optimizer,
-                         learning_rate=learning_rate, clipnorm=clipnorm, metrics=["accuracy"])
+                         learning_rate=learning_rate, momentum=momentum, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe, metrics=["accuracy"])
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
@@ -132,13 +152,13 @@ class GaussianHead(layers.Layer):
     """Means and variances of a Gaussian noise model, side by side: ``[means, variances]``.
 
     Args:
-        noise: ``"heteroscedastic"`` (variance depends on the input, its own dense unit) or
-            ``"homoscedastic"`` (one learned variance per output, the tutorial's noise model).
+        noise: ``"homoscedastic"`` (one learned variance per output, the tutorial's noise
+            model) or ``"heteroscedastic"`` (variance depends on the input, its own dense unit).
         outputs: Predicted values (e.g. steps ahead); the layer emits ``2 * outputs``.
         min_variance: Floor added to the softplus variance for numerical safety.
     """
 
-    def __init__(self, noise: str = "heteroscedastic", outputs: int = 1, min_variance: float = 1e-6, **kwargs):
+    def __init__(self, noise: str = "homoscedastic", outputs: int = 1, min_variance: float = 1e-6, **kwargs):
         super().__init__(**kwargs)
         self.noise = noise
         self.outputs = outputs
@@ -190,13 +210,17 @@ def gaussian_mlp(
     input_dim: int = 1,
     hidden_units=(50, 50),
     activation: str = "tanh",
-    noise: str = "heteroscedastic",
+    noise: str = "homoscedastic",
     outputs: int = 1,
     dropout: float = 0.0,
     kernel_initializer: str = "glorot_uniform",
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
+    optimizer="adam",
+    learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     name: str = "gaussian_mlp",
 ) -> keras.Model:
     """The tutorial's regression network with a Gaussian noise model.
@@ -210,14 +234,23 @@ def gaussian_mlp(
         hidden_units: Units of each hidden layer. Defaults to (50, 50), two hidden layers
             as in the tutorial.
         activation: Hidden activation. Defaults to ``"tanh"``.
-        noise: ``"heteroscedastic"`` or ``"homoscedastic"`` (the tutorial's single learned
-            noise variance). Defaults to ``"heteroscedastic"``.
+        noise: ``"homoscedastic"``: the tutorial's noise model, one learned variance
+            shared by every input (Raissi: independent errors of one variance); or
+            ``"heteroscedastic"``: a variance that depends on the input, its own output
+            unit (an extension, for noise that changes with x). Defaults to
+            ``"homoscedastic"``.
         outputs: Values predicted, each with its variance. Defaults to 1.
         dropout: Dropout after each hidden layer. Defaults to 0.
         kernel_initializer: Defaults to ``"glorot_uniform"``.
-        optimizer: Defaults to ``"adam"``.
-        learning_rate: Defaults to 1e-3.
-        clipnorm: Clip gradients by norm. Defaults to None.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
         name: Defaults to ``"gaussian_mlp"``.
 
     Returns:
@@ -234,12 +267,14 @@ def gaussian_mlp(
     check_dense_options(activation, kernel_initializer, dropout)
     if noise not in ("heteroscedastic", "homoscedastic"):
         raise ValueError(f"`noise` must be one of heteroscedastic, homoscedastic. Received: noise={noise!r}")
+    check_output_and_loss("linear", "gaussian_nll", 2 * outputs)
     inputs = keras.Input(shape=(input_dim,), name="features")
     x = _hidden_stack(inputs, hidden_units, activation, kernel_initializer, dropout)
     head = GaussianHead(noise=noise, outputs=outputs, name="gaussian")(x)
     model = keras.Model(inputs, head, name=name)
     return compile_model(model, loss=gaussian_nll, optimizer=optimizer, learning_rate=learning_rate,
-                         clipnorm=clipnorm)
+                         momentum=momentum, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm,
+                         recipe=recipe)
 
 
 @register("narx", "dense", "NARX: y(k) from y(k-1..k-na) and u(k..k-nb) through a sigmoid FFN")
@@ -250,9 +285,13 @@ def narx(
     activation: str = "sigmoid",
     kernel_initializer: str = "glorot_uniform",
     dropout: float = 0.0,
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
+    optimizer="adam",
+    learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     name: str = "narx",
 ) -> keras.Model:
     """Nonlinear autoregressive model with exogenous input.
@@ -270,9 +309,15 @@ def narx(
         activation: Defaults to ``"sigmoid"``.
         kernel_initializer: Defaults to ``"glorot_uniform"``.
         dropout: Defaults to 0.
-        optimizer: Defaults to ``"adam"``.
-        learning_rate: Defaults to 1e-3.
-        clipnorm: Defaults to None.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
         name: Defaults to ``"narx"``.
 
     Returns:
@@ -287,6 +332,7 @@ def narx(
         raise ValueError(f"`nb` must be zero or a positive integer. Received: nb={nb!r}")
     hidden_units = check_units("hidden_units", hidden_units)
     check_dense_options(activation, kernel_initializer, dropout)
+    check_output_and_loss("linear", "mse", 1)
     y_lags = keras.Input(shape=(na,), name="y_lags")
     u_lags = keras.Input(shape=(nb + 1,), name="u_lags")
     x = layers.Concatenate(name="regressors")([y_lags, u_lags])
@@ -294,4 +340,5 @@ def narx(
     output = layers.Dense(1, name="y_hat")(x)
     model = keras.Model({"y_lags": y_lags, "u_lags": u_lags}, output, name=name)
     return compile_model(model, loss="mse", optimizer=optimizer, learning_rate=learning_rate,
-                         clipnorm=clipnorm)
+                         momentum=momentum, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm,
+                         recipe=recipe)

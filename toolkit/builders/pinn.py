@@ -16,7 +16,8 @@ import tensorflow as tf
 from keras import layers, ops
 
 from toolkit.builders._common import (
-    check_choice, check_nonnegative, check_positive_int, make_optimizer, ACTIVATIONS, INITIALIZERS,
+    check_choice, check_nonnegative, check_output_and_loss, check_positive_int, dense_kwargs, initializer,
+    make_optimizer, ACTIVATIONS, INITIALIZERS,
 )
 from toolkit.builders.registry import register
 
@@ -209,6 +210,7 @@ def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, ac
     check_positive_int("units", units)
     check_choice("activation", activation, ACTIVATIONS)
     check_choice("kernel_initializer", kernel_initializer, INITIALIZERS)
+    hidden = dense_kwargs(activation, kernel_initializer)
     if len(lower) != input_dim or len(upper) != input_dim or any(u <= l for l, u in zip(lower, upper)):
         raise ValueError(f"`lower` and `upper` must give {input_dim} coordinates with lower < upper. "
                          f"Received: lower={tuple(lower)}, upper={tuple(upper)}")
@@ -216,17 +218,18 @@ def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, ac
     model = keras.Sequential([keras.Input(shape=(input_dim,), name="points", dtype=dtype),
                               BoxScaling(lower, upper, name="box_scaling", dtype=dtype)], name=name)
     for index in range(1, hidden_layers + 1):
-        model.add(layers.Dense(units, activation=activation, kernel_initializer=kernel_initializer,
-                               name=f"dense_{index}", dtype=dtype))
-    model.add(layers.Dense(1, kernel_initializer=kernel_initializer, name="u", dtype=dtype))
+        model.add(layers.Dense(units, name=f"dense_{index}", dtype=dtype, **hidden))
+    model.add(layers.Dense(1, kernel_initializer=initializer(kernel_initializer), name="u", dtype=dtype))
     return model
 
 
 @register("burgers_pinn", "pinn", "PINN u(t, x) for Burgers' equation: 8 tanh layers of 20 units")
 def burgers_pinn(hidden_layers: int = 8, units: int = 20, activation: str = "tanh",
-                 nu: float = BURGERS_NU, residual: PDEResidual | None = None,
-                 residual_weight: float = 1.0, lower=(0.0, -1.0), upper=(1.0, 1.0),
-                 learning_rate: float = 1e-3, jit_compile: bool = True,
+                 kernel_initializer: str = "glorot_normal", nu: float = BURGERS_NU,
+                 residual: PDEResidual | None = None, residual_weight: float = 1.0, lower=(0.0, -1.0),
+                 upper=(1.0, 1.0), optimizer="adam", learning_rate: float | None = None,
+                 momentum: float | None = None, clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, recipe: str | None = None, jit_compile: bool = True,
                  name: str = "burgers_pinn") -> PINN:
     """The classic PINN set-up for u_t + u u_x - (0.01/pi) u_xx = 0 on [0, 1] x [-1, 1].
 
@@ -234,12 +237,21 @@ def burgers_pinn(hidden_layers: int = 8, units: int = 20, activation: str = "tan
         hidden_layers: Defaults to 8.
         units: Defaults to 20.
         activation: Defaults to ``"tanh"``.
+        kernel_initializer: Defaults to ``"glorot_normal"`` (Xavier, as Raissi's code).
         nu: Viscosity of the default Burgers residual. Defaults to 0.01 / pi.
         residual: Another :class:`PDEResidual` to use instead of Burgers'. Defaults to None.
         residual_weight: Defaults to 1.
         lower: Domain's lower corner (t, x). Defaults to (0, -1).
         upper: Domain's upper corner. Defaults to (1, 1).
-        learning_rate: Adam's. Defaults to 1e-3.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
         jit_compile: XLA-compile the training step (1.7x faster residual on CPU). Defaults to True.
         name: Defaults to ``"burgers_pinn"``.
 
@@ -252,8 +264,12 @@ def burgers_pinn(hidden_layers: int = 8, units: int = 20, activation: str = "tan
     """
     if not nu > 0:
         raise ValueError(f"`nu` must be positive. Received: nu={nu!r}")
-    network = pinn_network(len(lower), hidden_layers, units, activation, lower=lower, upper=upper)
+    # The data and residual terms are squared errors of a linear output.
+    check_output_and_loss("linear", "pinn_residual", 1)
+    network = pinn_network(len(lower), hidden_layers, units, activation, kernel_initializer, lower=lower, upper=upper)
     model = PINN(network, residual if residual is not None else BurgersResidual(nu),
                  residual_weight=residual_weight, name=name)
-    model.compile(optimizer=make_optimizer("adam", learning_rate), jit_compile=jit_compile)
+    model.compile(optimizer=make_optimizer(optimizer, learning_rate, momentum=momentum, clipnorm=clipnorm,
+                                           clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe),
+                  jit_compile=jit_compile)
     return model

@@ -13,7 +13,7 @@ from toolkit.reports.html import figure_to_data_uri, render
 METHOD_TITLES = {
     "split": "split conformal",
     "adaptive": "adaptive conformal (ACI)",
-    "gaussian": "Gaussian noise head",
+    "gaussian": "heteroscedastic Gaussian head",
     "mc-dropout": "Monte Carlo dropout + validation noise",
     "model": "the model's own (state-space) interval",
 }
