@@ -5,8 +5,9 @@ import pytest
 
 from toolkit.builders import narx
 from toolkit.evaluation.sysid import (
-    arx_predictor, dense_stack, fit_arx, free_run, narendra_li, network_predictor, regressors, scores, sine_test_input,
+    arx_predictor, dense_stack, fit_arx, free_run, narendra_li, network_predictor, scores, sine_test_input,
 )
+from toolkit.pipelines.lags import narx_regressors
 from toolkit.training import set_seed
 
 
@@ -41,8 +42,13 @@ def test_numpy_forward_matches_keras_predict():
     np.testing.assert_allclose([predict(row.astype("float64")) for row in rows], expected, rtol=1e-5, atol=1e-6)
 
 
-def test_regressor_rows_put_the_latest_lag_first():
+def test_free_run_rows_are_the_narx_regressors_rows():
+    # free_run builds each row as narx_regressors lays it out: y lags, then u lags, latest first.
     y, u = np.arange(10.0), 100 + np.arange(10.0)
-    rows, target = regressors(y, u, 2, 1)
+    lags, target = narx_regressors(y, u, 2, 1, dtype="float64")
+    rows = np.concatenate([lags["y_lags"], lags["u_lags"]], axis=1)
     np.testing.assert_array_equal(rows[0], [1, 0, 102, 101])
     assert target[0] == 2
+    seen = []
+    free_run(lambda row: seen.append(row) or y[len(seen) + 1], u, y[:2], 2, 1)
+    np.testing.assert_array_equal(np.array(seen), rows)

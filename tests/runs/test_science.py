@@ -51,6 +51,9 @@ def test_missing_mnist_file_is_a_one_line_error(tmp_path, capsys):
         ('kind = "digits"\n[digits]\nsource = "emnist"\n', "source must be one of mnist5k, sklearn, mnist. Received: 'emnist'"),
         ('kind = "burgers"\n[burgers]\nunits = 0\n', "units must be a positive finite number. Received: units=0"),
         ('kind = "autoencoder"\n[autoencoder]\nbottlenecks = [64, 900]\n', "bottlenecks must be whole numbers between 1 and 783"),
+        ('kind = "autoencoder"\n[autoencoder]\nmask_rate = 1.5\n', "mask_rate must lie in (0, 1) and overcomplete_code be 0 or above 784"),
+        ('kind = "sysid"\n[sysid]\nwarmup = 500\n', "warmup must be at least 0 and shorter than a sequence and the test record"),
+        ('kind = "sysid"\n[sysid]\nsequence_length = 9000\n', "sequence_length must lie between 0 (the whole record) and train_points"),
     ],
 )
 def test_malformed_science_pipeline_files(tmp_path, text, message, capsys):

@@ -35,12 +35,7 @@ def check_nonnegative(name: str, value) -> None:
         raise ValueError(f"`{name}` must be zero or positive. Received: {name}={value!r}")
 
 
-
 def check_dense_options(activation: str, kernel_initializer: str, dropout: float) -> None:
     check_choice("activation", activation, ACTIVATIONS)
     check_choice("kernel_initializer", kernel_initializer, INITIALIZERS)
     check_rate("dropout", dropout)
-
-
-
-

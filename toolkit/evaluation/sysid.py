@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from toolkit.pipelines.lags import narx_regressors
+
 
 def narendra_li(u: np.ndarray) -> np.ndarray:
     """The benchmark's noise-free output y(0..T-1) for the input u(0..T-1), from x(0) = 0."""
@@ -43,18 +45,10 @@ def sine_test_input(n: int) -> np.ndarray:
     return np.sin(2 * np.pi * k / 10) + np.sin(2 * np.pi * k / 25)
 
 
-def regressors(y: np.ndarray, u: np.ndarray, na: int, nb: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows [y(k-1..k-na), u(k..k-nb)] and targets y(k), for k = max(na, nb) .. T-1."""
-    start = max(na, nb)
-    k = np.arange(start, len(y))
-    rows = np.concatenate([y[k[:, None] - np.arange(1, na + 1)], u[k[:, None] - np.arange(0, nb + 1)]], axis=1)
-    return rows, y[k]
-
-
 def fit_arx(y: np.ndarray, u: np.ndarray, na: int, nb: int) -> np.ndarray:
     """Least-squares ARX coefficients (with an intercept, last): the linear benchmark."""
-    rows, target = regressors(np.asarray(y, "float64"), np.asarray(u, "float64"), na, nb)
-    design = np.concatenate([rows, np.ones((len(rows), 1))], axis=1)
+    lags, target = narx_regressors(y, u, na, nb, dtype="float64")
+    design = np.concatenate([lags["y_lags"], lags["u_lags"], np.ones((len(target), 1))], axis=1)
     return np.linalg.lstsq(design, target, rcond=None)[0]
 
 
@@ -82,6 +76,9 @@ def dense_stack(model) -> list:
 
 def free_run(predict_one, u: np.ndarray, y_start: np.ndarray, na: int, nb: int) -> np.ndarray:
     """Simulate a NARX-type model on its own outputs: y_hat(k) = f(y_hat(k-1..k-na), u(k..k-nb)).
+
+    Rows are laid out as :func:`toolkit.pipelines.lags.narx_regressors` lays them out
+    (``y_lags`` then ``u_lags``, most recent first).
 
     Args:
         predict_one: Maps one regressor row (length ``na + nb + 1``) to y_hat(k).

@@ -17,7 +17,7 @@ def lagged_samples(series: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarra
     return np.ascontiguousarray(windows), series[target_index]
 
 
-def narx_regressors(y: np.ndarray, u: np.ndarray, na: int, nb: int) -> tuple[dict, np.ndarray]:
+def narx_regressors(y: np.ndarray, u: np.ndarray, na: int, nb: int, dtype: str = "float32") -> tuple[dict, np.ndarray]:
     """NARX regressors: ``y(k-1..k-na)`` and ``u(k..k-nb)`` for every usable ``k``.
 
     Args:
@@ -25,13 +25,14 @@ def narx_regressors(y: np.ndarray, u: np.ndarray, na: int, nb: int) -> tuple[dic
         u: Exogenous input series, shape ``(n,)``.
         na: Output lags (at least 1).
         nb: Input lags beyond ``u(k)`` (0 or more).
+        dtype: Of the arrays returned (``"float64"`` for least squares). Defaults to ``"float32"``.
 
     Returns:
         ``{"y_lags": (m, na), "u_lags": (m, nb + 1)}`` with the most recent lag first,
         and the targets ``y(k)`` of shape ``(m,)``, for ``k = max(na, nb) .. n - 1``.
     """
-    y = np.asarray(y, dtype="float32").reshape(-1)
-    u = np.asarray(u, dtype="float32").reshape(-1)
+    y = np.asarray(y, dtype=dtype).reshape(-1)
+    u = np.asarray(u, dtype=dtype).reshape(-1)
     if len(y) != len(u):
         raise ValueError(f"y and u must have the same length. Received: len(y)={len(y)}, len(u)={len(u)}")
     if na < 1 or nb < 0:

@@ -114,9 +114,10 @@ def run_autoencoder(config: AutoencoderConfig, *, log=print) -> ScienceResult:
             noise="gaussian", noise_stddev=config.noise_stddev, hidden_units=(), bottleneck=config.overcomplete_code)
     plain_name = f"sigmoid+bce / {config.bottlenecks[0]}"
     plain_key = f"ae_sigmoid_bce_{config.bottlenecks[0]}"
+    plain_outputs = {name: models[plain_key].predict(c, verbose=0) for name, c in corrupted.items()}
     denoise_rows = [["the corrupted input itself", ""] + [float(np.mean((c - test) ** 2)) for c in corrupted.values()],
                     [f"plain autoencoder ({plain_name})", models[plain_key].count_params()]
-                    + [float(np.mean((models[plain_key].predict(c, verbose=0) - test) ** 2)) for c in corrupted.values()]]
+                    + [float(np.mean((out - test) ** 2)) for out in plain_outputs.values()]]
     outputs = {}
     for label, options in denoisers.items():
         set_seed(config.seed)
@@ -131,7 +132,7 @@ def run_autoencoder(config: AutoencoderConfig, *, log=print) -> ScienceResult:
         models[key], histories[label] = denoiser, record.history
         log(f"[{label}] MSE to the clean images: " + ", ".join(f"{n} {v:.4f}" for n, v in zip(corrupted, denoise_rows[-1][2:])))
     denoised = outputs["Gaussian denoiser"]["Gaussian noise"]
-    plain_on_noisy = models[plain_key].predict(noisy, verbose=0)
+    plain_on_noisy = plain_outputs["Gaussian noise"]
 
     optimizer_rows = []
     if config.adadelta_comparison:

@@ -119,8 +119,9 @@ def make_records(config: SysidConfig) -> Records:
 def run_sysid(config: SysidConfig, *, log=print) -> ScienceResult:
     from toolkit.builders import bidirectional_smoother, narx, sequence_lstm, sequence_rnn
     from toolkit.evaluation.sysid import (
-        arx_predictor, dense_stack, fit_arx, free_run, network_predictor, regressors, scores,
+        arx_predictor, dense_stack, fit_arx, free_run, network_predictor, scores,
     )
+    from toolkit.pipelines.lags import narx_regressors
     from toolkit.pipelines.sequences import subsequences
     from toolkit.training import fit, set_seed
 
@@ -153,15 +154,12 @@ def run_sysid(config: SysidConfig, *, log=print) -> ScienceResult:
     # then run on its own outputs (parallel) over the test record.
     set_seed(config.seed)
     model = narx(na=NA, nb=NB, learning_rate=config.learning_rate)
-    x_fit, target = regressors(y_train, u_train, NA, NB)
-    x_val, target_val = regressors(y_val, u_val, NA, NB)
-    split = {"y_lags": slice(0, NA), "u_lags": slice(NA, NA + NB + 1)}
-    as_inputs = lambda rows_: {key: rows_[:, part] for key, part in split.items()}  # noqa: E731
-    fitted = fit(model, as_inputs(x_fit), target, validation_data=(as_inputs(x_val), target_val),
+    x_fit, target = narx_regressors(y_train, u_train, NA, NB)
+    fitted = fit(model, x_fit, target, validation_data=narx_regressors(y_val, u_val, NA, NB),
                  epochs=config.narx_epochs, batch_size=config.batch_size, patience=config.patience,
                  verbose=config.verbose)
-    x_test, _ = regressors((actual - records.y_mean) / records.y_std, u_test, NA, NB)
-    one_step = unscale(np.r_[start_values, model.predict(as_inputs(x_test.astype("float32")), verbose=0)[:, 0]])
+    x_test, _ = narx_regressors((actual - records.y_mean) / records.y_std, u_test, NA, NB)
+    one_step = unscale(np.r_[start_values, model.predict(x_test, verbose=0)[:, 0]])
     one_step_rmse = scores(actual[score_from:], one_step[score_from:])["rmse"]
     record("NARX FFN 4-200-300-1", "simulator", model.count_params(), fitted.epochs_run, fitted.seconds,
            unscale(free_run(network_predictor(dense_stack(model)), u_test, start_values, NA, NB)),
