@@ -12,10 +12,11 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from toolkit import __version__
-from toolkit.errors import ToolkitError
+from toolkit.errors import ToolkitError, UsageError
 
 REPORTS_ENV = "TOOLKIT_REPORTS_DIR"
 
@@ -57,8 +58,20 @@ def _add_forecast(commands) -> None:
         "$TOOLKIT_CACHE_DIR); with no network the cache, then the bundled ^GSPC / ^IXIC "
         "(1999-2018), serve. Exit codes: 0 ok, 1 run failed, 2 bad usage.",
     )
-    p.add_argument("ticker", nargs="?", default=None,
-                   help="Yahoo Finance symbol, e.g. SPY, AAPL, ^GSPC (default: ^GSPC, bundled)")
+    p.add_argument("tickers", nargs="*", default=[], metavar="TICKER",
+                   help="Yahoo Finance symbols, e.g. SPY AAPL ^GSPC, or CSV paths (default: ^GSPC, bundled); "
+                        "more than one writes a leaderboard beside each ticker's report")
+    p.add_argument("--tickers-file", metavar="FILE",
+                   help="more tickers, one a line (# starts a comment); symbols or CSV paths")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="where the tickers' folds run: this process, one after another, or Ray tasks per "
+                        "(ticker, fold) (default: %(default)s; ray needs pip install -e '.[ray]')")
+    p.add_argument("--ray-address", metavar="ADDRESS",
+                   help="an existing Ray cluster, e.g. ray://head:10001 or auto (default: a local Ray for the run)")
+    p.add_argument("--cpus-per-task", type=int, default=1, metavar="N",
+                   help="Ray: cores (and TensorFlow threads) per task (default: %(default)s)")
+    p.add_argument("--gpus-per-task", type=float, default=None, metavar="SHARE",
+                   help="Ray: GPU share per task (default: 0.5 where the cluster has GPUs, else 0)")
     p.add_argument("--csv", metavar="PATH", help="read prices from a CSV with a date and a price column")
     p.add_argument("--price-column", metavar="NAME", help="column to forecast (default: Adj Close or Close)")
     p.add_argument("--date-column", metavar="NAME",
@@ -127,11 +140,41 @@ def _forecast(args) -> int:
                             patience=args.patience, seed=args.seed, verbose=0 if args.quiet else 2)
     if args.quick:
         config = config.quick_profile()
-    request = PriceRequest(ticker=args.ticker, csv=args.csv, start=args.start, end=args.end,
-                           offline=args.offline, cache_dir=args.cache_dir,
+    universe = len(args.tickers) > 1 or args.tickers_file is not None or args.executor != "local"
+    request = PriceRequest(ticker=None if universe or not args.tickers else args.tickers[0], csv=args.csv,
+                           start=args.start, end=args.end, offline=args.offline, cache_dir=args.cache_dir,
                            price_column=args.price_column, date_column=args.date_column,
                            date_format=args.date_format)
-    forecast_job(request, config, args.out or _default_out())
+    if not universe:
+        if args.ray_address or args.gpus_per_task is not None or args.cpus_per_task != 1:
+            raise UsageError("--ray-address, --cpus-per-task and --gpus-per-task need --executor ray")
+        forecast_job(request, config, args.out or _default_out())
+        return 0
+    return _forecast_universe(args, request, config)
+
+
+def _forecast_universe(args, request, config) -> int:
+    from toolkit.data.universe import build_universe, read_tickers_file
+    from toolkit.runs.executors import make_executor
+    from toolkit.runs.universe import universe_job
+
+    config = config.validate()
+    entries = list(args.tickers) + (read_tickers_file(args.tickers_file) if args.tickers_file else [])
+    if not entries and args.csv is None:
+        entries = ["^GSPC"]
+    if args.csv is not None:
+        if entries:
+            raise UsageError("--csv names one file; to forecast several, list the CSV paths as tickers")
+        entries, request = [str(args.csv)], replace(request, csv=None)
+    universe = build_universe(entries, request)
+    executor = make_executor(args.executor, address=args.ray_address, cpus_per_task=args.cpus_per_task,
+                             gpus_per_task=args.gpus_per_task)
+    outcome = universe_job(universe, config, args.out or _default_out(), executor)
+    if outcome.failures:
+        names = ", ".join(outcome.failures)
+        print(f"toolkit: error: {len(outcome.failures)} of {len(universe)} ticker(s) failed ({names}); "
+              f"their reasons are in {outcome.leaderboard}", file=sys.stderr)
+        return 1
     return 0
 
 

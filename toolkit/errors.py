@@ -21,3 +21,9 @@ class DataError(ToolkitError, ValueError):
     """Data that cannot be fetched or used as given (exit code 1)."""
 
     exit_code = 1
+
+
+class TrainingError(ToolkitError):
+    """Training that cannot go on, e.g. a loss that became NaN (exit code 1)."""
+
+    exit_code = 1

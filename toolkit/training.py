@@ -42,6 +42,7 @@ class TrainingRecord:
         best_epoch: 1-based epoch whose weights were kept (lowest ``val_loss``).
         stopped_early: Whether early stopping ended training.
         seconds: Wall time inside the epochs.
+        device: Where it trained (:func:`toolkit.devices.training_device`).
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
@@ -49,11 +50,29 @@ class TrainingRecord:
     best_epoch: int = 0
     stopped_early: bool = False
     seconds: float = 0.0
+    device: str = ""
 
     def as_dict(self) -> dict:
         return {"epochs_run": self.epochs_run, "best_epoch": self.best_epoch,
                 "stopped_early": self.stopped_early, "seconds": round(self.seconds, 3),
-                "history": self.history}
+                "device": self.device, "history": self.history}
+
+
+class _StopOnNaN(keras.callbacks.Callback):
+    """Stop at the first batch whose loss is not finite and remember where."""
+
+    def on_train_begin(self, logs=None):
+        self.where = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            self.where = (self._epoch + 1, batch + 1, float(loss))
+            self.model.stop_training = True
 
 
 def fit(
@@ -89,9 +108,15 @@ def fit(
 
     Returns:
         The :class:`TrainingRecord`.
+
+    Raises:
+        TrainingError: The training loss became NaN or infinite; training stops there.
     """
-    timer = EpochTimer()
-    callbacks = [timer, *(callbacks or [])]
+    from toolkit.devices import training_device
+    from toolkit.errors import TrainingError
+
+    timer, nan_stop = EpochTimer(), _StopOnNaN()
+    callbacks = [timer, nan_stop, *(callbacks or [])]
     stopper = None
     if validation_data is not None and patience is not None:
         stopper = keras.callbacks.EarlyStopping(
@@ -102,6 +127,10 @@ def fit(
         x, y, validation_data=validation_data, epochs=epochs, batch_size=batch_size,
         shuffle=shuffle, callbacks=callbacks, verbose=verbose, sample_weight=sample_weight,
     )
+    if nan_stop.where is not None:
+        epoch, batch, loss = nan_stop.where
+        raise TrainingError(f"training diverged: the loss became {loss} at epoch {epoch}, batch {batch}; "
+                            "lower the learning rate, or check the inputs for extreme or constant values")
     hist = {key: [float(v) for v in values] for key, values in history.history.items()}
     epochs_run = len(timer.epoch_seconds)
     if "val_loss" in hist:
@@ -114,6 +143,7 @@ def fit(
         best_epoch=best_epoch,
         stopped_early=bool(stopper is not None and stopper.stopped_epoch > 0),
         seconds=float(sum(timer.epoch_seconds)),
+        device=training_device(),
     )
 
 

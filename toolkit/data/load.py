@@ -96,7 +96,7 @@ class PriceRequest:
         if self.ticker is not None:
             if self.csv is not None:
                 raise UsageError(f"give a ticker or --csv, not both. Received: {self.ticker!r} and --csv {self.csv}")
-            _check_ticker(self.ticker)
+            check_ticker(self.ticker)
         if self.csv is not None:
             path = Path(self.csv)
             if str(self.csv).strip() == "":
@@ -116,7 +116,7 @@ class PriceRequest:
         return self
 
 
-def _check_ticker(ticker: str) -> str:
+def check_ticker(ticker: str) -> str:
     if not isinstance(ticker, str) or not ticker.strip():
         raise UsageError("the ticker is empty; give a Yahoo Finance symbol such as ^GSPC, or leave it out "
                          "for the bundled ^GSPC")
@@ -159,7 +159,7 @@ def load_prices(
         )
         return validate_prices(raw, column, provenance, start=start, end=end)
 
-    ticker = _check_ticker(request.ticker if request.ticker is not None else bundled_data.DEFAULT_TICKER)
+    ticker = check_ticker(request.ticker if request.ticker is not None else bundled_data.DEFAULT_TICKER)
     cache = PriceCache(request.cache_dir)
     now = now or datetime.now(timezone.utc)
     cache_note = ""

@@ -96,11 +96,3 @@ def render_forecast_report(result) -> str:
     }
     return render("forecast.html.j2", **context)
 
-
-def _register_filters():
-    from toolkit.reports.html import _ENV
-
-    _ENV.filters["pct"] = lambda v: "\u2014" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{100 * v:.1f} %"
-
-
-_register_filters()

@@ -26,7 +26,15 @@ def _number(value, digits: int = 4) -> str:
     return f"{value:,.{digits}g}" if abs(value) < 10 ** digits else f"{value:,.0f}"
 
 
+def _percent(value) -> str:
+    """Shares as percentages with one decimal; a dash for nan/None."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "\u2014"
+    return f"{100 * value:.1f} %"
+
+
 _ENV.filters["num"] = _number
+_ENV.filters["pct"] = _percent
 
 
 def figure_to_data_uri(figure: Figure, dpi: int = 110) -> str:

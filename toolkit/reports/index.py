@@ -63,7 +63,9 @@ def index_rows(folder: str | Path) -> list[dict]:
         if not isinstance(document, dict):
             continue
         row = (_forecast_row if "ranking" in document else _science_row)(metrics.parent, document)
-        row["link"] = f"{metrics.parent.name}/report.html"
+        page = document.get("page")
+        page = page if isinstance(page, str) and page.endswith(".html") and "/" not in page else "report.html"
+        row["link"] = f"{metrics.parent.name}/{page}"
         row["folder"] = metrics.parent.name
         rows.append(row)
     return sorted(rows, key=lambda r: (r["finished"], r["folder"]), reverse=True)

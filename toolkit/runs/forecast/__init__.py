@@ -11,8 +11,9 @@ import importlib
 
 _EXPORTS = {
     "ForecastConfig": "config", "DEFAULT_MODELS": "config", "MODELS": "config",
-    "ForecastResult": "backtest", "FoldOutcome": "backtest", "run_forecast": "backtest",
-    "library_versions": "backtest",
+    "ForecastResult": "result", "FoldOutcome": "result", "run_forecast": "backtest",
+    "library_versions": "backtest", "plan_forecast": "backtest", "run_fold": "backtest", "run_folds": "backtest",
+    "fit_final": "backtest", "final_epochs": "backtest", "assemble": "backtest",
     "forecast_job": "job", "pipeline_job": "job", "write_forecast_report": "job",
     "metrics_document": "job", "PIPELINE_SECTIONS": "job",
 }

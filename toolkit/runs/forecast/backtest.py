@@ -1,20 +1,25 @@
 """The forecasting run: checked prices + configuration -> backtested models, scored honestly.
 
 :func:`run_forecast` is a function of (prices, config) alone: no disk or network, so a
-caller can fan it out over many tickers. Per walk-forward fold the scalers are fitted on
-that fold's training rows and every model is refitted (or, ``refit=False``, the first
-fold's models and scalers are kept frozen). Each model forecasts its fold's validation part
-(the conformal calibration set) and test part. The pooled test forecasts are scored by
-:mod:`toolkit.runs.forecast.panel`. Finally every model and scaler is refitted on all rows,
-so the forecast past the data comes from models that have seen prices up to the last date,
-on the exchange's trading days, with adaptive conformal intervals.
+caller can fan it out over many tickers. It is four steps, each a function of the same
+inputs, so an executor can run them anywhere (:mod:`toolkit.runs.universe`):
+
+1. :func:`plan_forecast`: the rows, features and walk-forward fold boundaries (cheap).
+2. :func:`run_fold` per fold: the scalers are fitted on that fold's training rows and every
+   model is refitted and seeded afresh, so folds are independent of each other and of the
+   order they run in. With ``refit=False`` the first fold's models and scalers are kept
+   frozen for later folds (:func:`run_folds` runs those in one go). Each model forecasts
+   its fold's validation part (the conformal calibration set) and test part.
+3. :func:`fit_final`: every model and scaler refitted on all rows, networks for the epochs
+   early stopping chose on the last fold, for the forecast past the data.
+4. :func:`assemble`: the pooled test forecasts scored by :mod:`toolkit.runs.forecast.panel`,
+   the forecast past the data on the exchange's trading days with adaptive conformal intervals.
 """
 
 from __future__ import annotations
 
 import platform
 import time
-from html import escape as html_escape
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -33,178 +38,14 @@ from toolkit.pipelines.features import feature_matrix
 from toolkit.pipelines.windowed import FoldBounds, WindowedData, make_windowed_data
 from toolkit.runs.forecast.config import ForecastConfig
 from toolkit.runs.forecast.models import ForecastModel, create_model
-from toolkit.runs.forecast.panel import Panel, fold_metrics, pool_folds, score
+from toolkit.runs.forecast.panel import fold_metrics, score
+from toolkit.runs.forecast.result import FoldOutcome, ForecastResult
+
+__all__ = ["ForecastPlan", "FinalFit", "FoldOutcome", "ForecastResult", "plan_forecast", "run_fold", "run_folds",
+           "final_epochs", "fit_final", "assemble", "run_forecast", "library_versions"]
 
 LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas", "scikit-learn", "scipy", "statsforecast",
-             "exchange-calendars", "yfinance")
-
-
-@dataclass
-class FoldOutcome:
-    """One walk-forward fold: its boundaries, audit dates and forecasts.
-
-    Attributes:
-        training: The networks' training records on this fold (loss curves, epochs).
-        scale: MASE's denominator: the in-sample one-step naive MAE of the training rows.
-        validation: ``{"origin", "actual", "predictions"}`` of the validation part: each
-            model's held-out residuals, which calibrate its conformal intervals.
-        intervals: The models' own bands on the test part, where they have them.
-    """
-
-    index: int
-    bounds: FoldBounds
-    audit: dict[str, str]
-    origin: np.ndarray
-    actual: np.ndarray
-    predictions: dict[str, np.ndarray]
-    validation: dict
-    intervals: dict[str, dict[float, tuple[np.ndarray, np.ndarray]]]
-    scale: float
-    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
-    training: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass
-class ForecastResult:
-    """Everything a report needs; see :func:`run_forecast`.
-
-    ``models`` are the final models, refitted on all rows: the ones that made
-    ``next_forecasts`` and that the report folder saves. Each fold keeps its own
-    forecasts and training records.
-    """
-
-    config: ForecastConfig
-    prices: PriceFrame
-    dates: pd.DatetimeIndex
-    series: np.ndarray
-    folds: list[FoldOutcome]
-    models: dict[str, ForecastModel]
-    panel: Panel
-    calendar: CalendarChoice
-    next_dates: list[pd.Timestamp]
-    next_forecasts: dict[str, np.ndarray]
-    next_intervals: dict[str, dict[float, tuple[np.ndarray, np.ndarray]]]
-    descriptions: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
-    versions: dict[str, str] = field(default_factory=dict)
-    finished_at: str = ""
-
-    @property
-    def titles(self) -> dict[str, str]:
-        return {name: model.title for name, model in self.models.items()}
-
-    @property
-    def headline(self) -> dict[str, dict[str, float]]:
-        """Pooled test metrics at the last step ahead, per model."""
-        return {name: steps[-1] for name, steps in self.panel.step_metrics.items()}
-
-    @property
-    def ranking(self) -> list[str]:
-        return self.panel.ranking
-
-    @property
-    def verdict(self) -> str:
-        return self.panel.verdict
-
-    def pooled_test(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """The folds' test forecasts in time order: origin rows ``(m,)``, fold numbers ``(m,)``,
-        actual prices ``(m, horizon)`` and each model's forecasts ``(m, horizon)``."""
-        return pool_folds(self.folds)
-
-    # The notebook-facing side: tables as pandas DataFrames, figures as matplotlib Figures,
-    # and an HTML summary when the result is the last expression of a Jupyter cell.
-
-    def metrics_frame(self) -> pd.DataFrame:
-        """Pooled test metrics at the last step, one row per model, best first."""
-        frame = pd.DataFrame.from_dict(self.headline, orient="index").loc[self.ranking]
-        frame.insert(0, "title", [self.titles[name] for name in frame.index])
-        frame.index.name = "model"
-        return frame
-
-    def honesty_frame(self) -> pd.DataFrame:
-        """The honesty panel: MASE, Theil's U, direction and its base rate, Pesaran-Timmermann,
-        Diebold-Mariano (raw and Holm-adjusted), the move test; one row per model."""
-        keys = ("MASE", "theil_u", "DirAcc", "base_rate", "pt_p", "dir_skilled", "dm_stat", "dm_p", "dm_p_holm",
-                "dm_beats", "move_slope", "move_p", "adds_nothing")
-        frame = pd.DataFrame({name: {k: h[k] for k in keys} for name, h in self.panel.honesty.items()}).T
-        frame.index.name = "model"
-        return frame
-
-    def coverage_frame(self) -> pd.DataFrame:
-        """Interval coverage: one row per model, method and level, with the worst fold, the
-        mean width (% of price) and the Winkler score."""
-        rows = [{"model": name, "method": method, "level": level, "coverage": t["coverage"],
-                 "worst_fold": min(t["by_fold"]), "width_pct": t["width_pct"], "winkler": t["winkler"]}
-                for name, methods in self.panel.coverage.items() for method, levels in methods.items()
-                for level, t in levels.items()]
-        return pd.DataFrame(rows).set_index(["model", "method", "level"])
-
-    def predictions_frame(self) -> pd.DataFrame:
-        """Every test forecast: model, fold, origin and target dates, step, actual, forecast
-        and each interval's bounds (what ``forecasts.csv`` holds)."""
-        origin, fold, actual, predictions = self.pooled_test()
-        steps = np.arange(1, actual.shape[1] + 1)
-        frames = []
-        for name in self.models:
-            columns = {"model": name, "fold": np.repeat(fold, len(steps)),
-                       "origin_date": np.repeat(self.dates[origin], len(steps)),
-                       "target_date": self.dates[(origin[:, None] + steps).ravel()],
-                       "step": np.tile(steps, len(origin)), "actual": actual.ravel(),
-                       "forecast": predictions[name].ravel()}
-            for method, levels in self.panel.bands[name].items():
-                for level, (lower, upper) in levels.items():
-                    columns[f"{method}_{int(round(100 * level))}_lower"] = lower.ravel()
-                    columns[f"{method}_{int(round(100 * level))}_upper"] = upper.ravel()
-            frames.append(pd.DataFrame(columns))
-        return pd.concat(frames, ignore_index=True)
-
-    def next_frame(self) -> pd.DataFrame:
-        """The forecast past the data: one row per model and trading day, with the adaptive
-        conformal 80% and 95% bounds and whether the model beat naive in the backtest."""
-        rows = []
-        for name, values in self.next_forecasts.items():
-            for step, (date, value) in enumerate(zip(self.next_dates, values)):
-                bands = self.next_intervals[name]
-                rows.append({"model": name, "date": date, "forecast": value,
-                             **{f"{key}_{int(round(100 * level))}": bands[level][i][step]
-                                for level in LEVELS for i, key in enumerate(("lower", "upper"))},
-                             "beat_naive": bool(self.panel.honesty[name]["dm_beats"])})
-        return pd.DataFrame(rows)
-
-    def plot_test(self):
-        """Figure: test-period prices against every model's forecasts (last step ahead)."""
-        from toolkit.reports import plots
-
-        step = self.config.horizon - 1
-        origin, _, actual, predictions = self.pooled_test()
-        return plots.actual_vs_predicted_figure(self.dates[origin + self.config.horizon], actual[:, step],
-                                                {name: p[:, step] for name, p in predictions.items()},
-                                                f"Test forecasts {self.config.horizon} trading day(s) ahead")
-
-    def plot_intervals(self, models=None, method: str = "adaptive"):
-        """Figure: each chosen model's forecast with its 80% and 95% bands (conformal by
-        default; ``method="split"`` or ``"native"``) over the last 120 test days."""
-        from toolkit.reports import plots
-
-        step = self.config.horizon - 1
-        models = [m for m in (models or self.ranking[:4]) if method in self.panel.bands[m]]
-        origin, _, actual, pooled = self.pooled_test()
-        predictions = {m: pooled[m][:, step] for m in models}
-        bands = {m: {level: (lo[:, step], hi[:, step]) for level, (lo, hi) in self.panel.bands[m][method].items()}
-                 for m in models}
-        return plots.interval_figure(self.dates[origin + self.config.horizon], actual[:, step], predictions, bands,
-                                     title=f"{method} bands")
-
-    def _repr_html_(self) -> str:
-        name = self.prices.provenance.name
-        table = self.metrics_frame()[["title", "MAE", "MASE", "MAE_bp", "DirAcc"]].to_html(
-            float_format=lambda v: f"{v:.4g}", border=0)
-        return (f"<div><strong>Forecast of {html_escape(name)}</strong>: {len(self.folds)} fold(s), "
-                f"horizon {self.config.horizon}, target {self.config.target}.<br><em>{html_escape(self.verdict)}</em>"
-                f"{table}<small>Also: honesty_frame(), coverage_frame(), predictions_frame(), next_frame(), "
-                "plot_test(), plot_intervals(); write_forecast_report(result, folder) for the full report."
-                "</small></div>")
+             "exchange-calendars", "yfinance", "ray")
 
 
 def library_versions() -> dict[str, str]:
@@ -215,6 +56,169 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
+
+
+@dataclass(frozen=True)
+class ForecastPlan:
+    """The rows, inputs and fold boundaries of one run: everything the steps share.
+
+    Attributes:
+        config: The validated settings.
+        prices: The price frame the run was given.
+        calendar: The exchange calendar of the forecast past the data.
+        dates: Dates of the rows used (the newest ``max_rows`` when set).
+        series: Prices of those rows.
+        sigma: EWMA volatility of the series (scales the conformal bands).
+        features: The input matrix, one row per date.
+        bounds: Each walk-forward fold's boundaries.
+    """
+
+    config: ForecastConfig
+    prices: PriceFrame
+    calendar: CalendarChoice
+    dates: pd.DatetimeIndex
+    series: np.ndarray
+    sigma: np.ndarray
+    features: np.ndarray
+    bounds: tuple[FoldBounds, ...]
+
+    @property
+    def n_folds(self) -> int:
+        return len(self.bounds)
+
+    def windowed(self, bounds: FoldBounds | None, scalers=None) -> WindowedData:
+        c = self.config
+        return make_windowed_data(self.series, features=self.features, window=c.window, horizon=c.horizon,
+                                  target=c.target, val_fraction=c.val_fraction, test_fraction=c.test_fraction,
+                                  gap=c.effective_gap, bounds=bounds, scalers=scalers)
+
+    def fold_data(self, index: int, scalers=None) -> WindowedData:
+        """The windows of fold ``index`` (0-based), with given scalers or its own."""
+        return self.windowed(self.bounds[index] if self.config.folds > 1 else None, scalers)
+
+
+def plan_forecast(prices: PriceFrame, config: ForecastConfig = ForecastConfig()) -> ForecastPlan:
+    """Step 1: check the settings against the rows and lay out the folds."""
+    config = config.validate()
+    frame = prices.frame if config.max_rows is None else prices.frame.iloc[-config.max_rows:]
+    series = frame[prices.target].to_numpy()
+    bounds = walk_forward_bounds(len(series), config.folds, window=config.window, horizon=config.horizon,
+                                 gap=config.effective_gap, mode=config.fold_mode,
+                                 val_fraction=config.val_fraction, test_fraction=config.test_fraction)
+    plan = ForecastPlan(
+        config=config, prices=prices,
+        calendar=choose_calendar(prices.provenance.name, prices.provenance.source, config.calendar),
+        dates=frame.index, series=series, sigma=conformal.ewma_volatility(series),
+        features=feature_matrix(frame, prices.target, config.features, config.target), bounds=tuple(bounds))
+    if config.folds == 1:
+        plan.fold_data(0)  # a series too short for one split fails here, before any model is fitted
+    return plan
+
+
+def _audit(dates: pd.DatetimeIndex, data: WindowedData, frozen_from: FoldBounds | None) -> dict[str, str]:
+    fitted = frozen_from or data.bounds
+    test_targets = data.target_rows("test")
+    return {
+        "train_first": str(dates[fitted.train_start].date()),
+        "scaler_last": str(dates[fitted.train_end - 1].date()),
+        "model_last": str(dates[fitted.val_end - 1].date()),
+        "test_first": str(dates[test_targets.min()].date()),
+        "test_last": str(dates[test_targets.max()].date()),
+    }
+
+
+def _log_fold(plan: ForecastPlan, index: int, data: WindowedData, frozen: bool, log) -> None:
+    b, dates = data.bounds, plan.dates
+    log(f"[fold {index + 1}/{plan.n_folds}] train {dates[b.train_start].date()} to "
+        f"{dates[b.train_end - 1].date()} ({len(data.y['train']):,} windows), validation to "
+        f"{dates[b.val_end - 1].date()}, test {dates[b.test_start].date()} to "
+        f"{dates[b.test_end - 1].date()} ({len(data.y['test']):,} forecasts)"
+        + (" [frozen models]" if frozen else ""))
+
+
+def _outcome(plan: ForecastPlan, index: int, data: WindowedData, models: dict[str, ForecastModel],
+             frozen_from: FoldBounds | None, started: float) -> FoldOutcome:
+    fitted_on = frozen_from or data.bounds
+    fold = FoldOutcome(
+        index=index + 1, bounds=data.bounds, audit=_audit(plan.dates, data, frozen_from),
+        origin=data.origin["test"], actual=data.actual("test"),
+        predictions={name: model.predict_prices(data, "test") for name, model in models.items()},
+        validation={"origin": data.origin["validation"], "actual": data.actual("validation"),
+                    "predictions": {name: model.predict_prices(data, "validation")
+                                    for name, model in models.items()}},
+        intervals={name: model.interval_prices(data, "test") for name, model in models.items()},
+        scale=naive_scale(plan.series[fitted_on.train_start:fitted_on.train_end], 1),
+        training={name: model.training for name, model in models.items() if model.training is not None},
+    )
+    fold.metrics = fold_metrics(fold, plan.series)
+    fold.seconds = time.perf_counter() - started
+    return fold
+
+
+def run_fold(plan: ForecastPlan, index: int, *, log: Callable[[str], None] = print) -> FoldOutcome:
+    """Step 2 for one fold (0-based ``index``): fit scalers and every model on its rows, forecast.
+
+    Every model is seeded from ``config.seed`` when it is fitted, so a fold gives the same
+    numbers whichever process runs it and whatever ran there before.
+    """
+    started = time.perf_counter()
+    data = plan.fold_data(index)
+    _log_fold(plan, index, data, False, log)
+    models = {name: create_model(name, plan.config).fit(data, log=log) for name in plan.config.models}
+    return _outcome(plan, index, data, models, None, started)
+
+
+def run_folds(plan: ForecastPlan, *, log: Callable[[str], None] = print) -> list[FoldOutcome]:
+    """Step 2 for every fold in order; with ``refit=False`` the first fold's models and
+    scalers forecast every later fold unchanged."""
+    if plan.config.refit:
+        return [run_fold(plan, index, log=log) for index in range(plan.n_folds)]
+    started = time.perf_counter()
+    data = plan.fold_data(0)
+    _log_fold(plan, 0, data, False, log)
+    models = {name: create_model(name, plan.config).fit(data, log=log) for name in plan.config.models}
+    folds = [_outcome(plan, 0, data, models, None, started)]
+    scalers = (data.feature_scaler, data.target_scaler)
+    for index in range(1, plan.n_folds):
+        started = time.perf_counter()
+        data = plan.fold_data(index, scalers)
+        _log_fold(plan, index, data, True, log)
+        folds.append(_outcome(plan, index, data, models, plan.bounds[0], started))
+    return folds
+
+
+def final_epochs(last_fold: FoldOutcome) -> dict[str, int]:
+    """The epochs early stopping chose for each network on the last fold: how long each is
+    trained on all rows, where no rows are left to stop on."""
+    return {name: record.best_epoch for name, record in last_fold.training.items()}
+
+
+@dataclass
+class FinalFit:
+    """Step 3's models, refitted on all rows, and their forecast past the data."""
+
+    models: dict[str, ForecastModel]
+    next_forecasts: dict[str, np.ndarray]
+    seconds: float = 0.0
+
+
+def fit_final(plan: ForecastPlan, epochs: dict[str, int], *, log: Callable[[str], None] = print) -> FinalFit:
+    """Step 3: refit every model and scaler on all rows and forecast past the last date.
+
+    Args:
+        plan: The run's plan.
+        epochs: Training epochs per network (:func:`final_epochs` of the last fold); models
+            not named refit as they did per fold.
+        log: Receives one line per stage.
+    """
+    started = time.perf_counter()
+    n = len(plan.series)
+    data = plan.windowed(FoldBounds(0, n, n, n, n))
+    log(f"[final] refitting every model on all {n:,} rows for the forecast past the data")
+    models = {name: create_model(name, plan.config).fit(data, log=log, epochs=epochs.get(name))
+              for name in plan.config.models}
+    forecasts = {name: model.predict_prices(data, "next")[0] for name, model in models.items()}
+    return FinalFit(models=models, next_forecasts=forecasts, seconds=time.perf_counter() - started)
 
 
 def range_warnings(config: ForecastConfig, series: np.ndarray, folds: list[FoldOutcome]) -> list[str]:
@@ -238,32 +242,31 @@ def range_warnings(config: ForecastConfig, series: np.ndarray, folds: list[FoldO
     ]
 
 
-def _audit(dates: pd.DatetimeIndex, data: WindowedData, frozen_from: FoldBounds | None) -> dict[str, str]:
-    fitted = frozen_from or data.bounds
-    test_targets = data.target_rows("test")
-    return {
-        "train_first": str(dates[fitted.train_start].date()),
-        "scaler_last": str(dates[fitted.train_end - 1].date()),
-        "model_last": str(dates[fitted.val_end - 1].date()),
-        "test_first": str(dates[test_targets.min()].date()),
-        "test_last": str(dates[test_targets.max()].date()),
-    }
-
-
-def _final_fit(models, config, series, window_kwargs, log) -> tuple[dict, WindowedData]:
-    """Refit every model and scaler on all rows for the forecast past the data.
-
-    Networks train for the epochs early stopping chose on the last fold (no rows are left
-    to stop on); everything else refits as it did per fold.
-    """
-    n = len(series)
-    data = make_windowed_data(series, bounds=FoldBounds(0, n, n, n, n), **window_kwargs)
-    log(f"[final] refitting every model on all {n:,} rows for the forecast past the data")
-    final = {}
-    for name, model in models.items():
-        epochs = model.training.best_epoch if model.training is not None else None
-        final[name] = create_model(name, config).fit(data, log=log, epochs=epochs)
-    return final, data
+def assemble(plan: ForecastPlan, folds: list[FoldOutcome], final: FinalFit) -> ForecastResult:
+    """Step 4: score the folds' pooled test forecasts and put the forecast past the data on
+    the exchange's trading days with adaptive conformal intervals."""
+    config, series = plan.config, plan.series
+    panel = score(folds, series, config.horizon, config.cost_bps, plan.sigma)
+    next_intervals = {}
+    for name, forecast in final.next_forecasts.items():
+        states = panel.adaptive_state[name]
+        next_intervals[name] = {level: tuple(b.reshape(-1) for b in conformal.band(
+            forecast[None, :], plan.sigma[-1:], states[level].quantiles())) for level in LEVELS}
+    next_dates, calendar_note = trading_days_after(plan.dates[-1], config.horizon, plan.calendar.name)
+    calendar = plan.calendar
+    if calendar_note:
+        calendar = CalendarChoice(calendar.name, f"{calendar.reason}; {calendar_note}")
+    backtest_seconds = float(sum(fold.seconds for fold in folds))
+    return ForecastResult(
+        config=config, prices=plan.prices, dates=plan.dates, series=series, folds=list(folds),
+        models=final.models, panel=panel, calendar=calendar, next_dates=next_dates,
+        next_forecasts=final.next_forecasts, next_intervals=next_intervals,
+        descriptions={name: getattr(m, "description", "") for name, m in final.models.items()},
+        warnings=range_warnings(config, series, folds),
+        seconds={"backtest": backtest_seconds, "models": backtest_seconds + final.seconds},
+        versions=library_versions(),
+        finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
 
 
 def run_forecast(prices: PriceFrame, config: ForecastConfig = ForecastConfig(), *,
@@ -279,70 +282,6 @@ def run_forecast(prices: PriceFrame, config: ForecastConfig = ForecastConfig(), 
     Returns:
         The :class:`ForecastResult`, everything a report needs.
     """
-    config = config.validate()
-    started = time.perf_counter()
-    calendar = choose_calendar(prices.provenance.name, prices.provenance.source, config.calendar)
-    frame = prices.frame if config.max_rows is None else prices.frame.iloc[-config.max_rows:]
-    series = frame[prices.target].to_numpy()
-    sigma = conformal.ewma_volatility(series)
-    features = feature_matrix(frame, prices.target, config.features, config.target)
-    all_bounds = walk_forward_bounds(len(series), config.folds, window=config.window, horizon=config.horizon,
-                                     gap=config.effective_gap, mode=config.fold_mode,
-                                     val_fraction=config.val_fraction, test_fraction=config.test_fraction)
-    window_kwargs = dict(features=features, window=config.window, horizon=config.horizon,
-                         target=config.target, val_fraction=config.val_fraction,
-                         test_fraction=config.test_fraction, gap=config.effective_gap)
-
-    folds: list[FoldOutcome] = []
-    models: dict[str, ForecastModel] = {}
-    scalers = None
-    for index, bounds in enumerate(all_bounds):
-        frozen = not config.refit and index > 0
-        data = make_windowed_data(series, bounds=bounds if config.folds > 1 else None,
-                                  scalers=scalers if frozen else None, **window_kwargs)
-        b = data.bounds
-        log(f"[fold {index + 1}/{len(all_bounds)}] train {frame.index[b.train_start].date()} to "
-            f"{frame.index[b.train_end - 1].date()} ({len(data.y['train']):,} windows), validation to "
-            f"{frame.index[b.val_end - 1].date()}, test {frame.index[b.test_start].date()} to "
-            f"{frame.index[b.test_end - 1].date()} ({len(data.y['test']):,} forecasts)"
-            + (" [frozen models]" if frozen else ""))
-        if not frozen:
-            scalers = (data.feature_scaler, data.target_scaler)
-            models = {name: create_model(name, config).fit(data, log=log) for name in config.models}
-        fitted_on = all_bounds[0] if frozen else b
-        fold = FoldOutcome(
-            index=index + 1, bounds=b, audit=_audit(frame.index, data, all_bounds[0] if frozen else None),
-            origin=data.origin["test"], actual=data.actual("test"),
-            predictions={name: model.predict_prices(data, "test") for name, model in models.items()},
-            validation={"origin": data.origin["validation"], "actual": data.actual("validation"),
-                        "predictions": {name: model.predict_prices(data, "validation")
-                                        for name, model in models.items()}},
-            intervals={name: model.interval_prices(data, "test") for name, model in models.items()},
-            scale=naive_scale(series[fitted_on.train_start:fitted_on.train_end], 1),
-            training={name: model.training for name, model in models.items() if model.training is not None},
-        )
-        fold.metrics = fold_metrics(fold, series)
-        folds.append(fold)
-    backtest_seconds = time.perf_counter() - started
-
-    panel = score(folds, series, config.horizon, config.cost_bps, sigma)
-    final, final_data = _final_fit(models, config, series, window_kwargs, log)
-    next_forecasts = {name: model.predict_prices(final_data, "next")[0] for name, model in final.items()}
-    next_intervals = {}
-    for name, forecast in next_forecasts.items():
-        states = panel.adaptive_state[name]
-        next_intervals[name] = {level: tuple(b.reshape(-1) for b in conformal.band(
-            forecast[None, :], sigma[-1:], states[level].quantiles())) for level in LEVELS}
-    next_dates, calendar_note = trading_days_after(frame.index[-1], config.horizon, calendar.name)
-    if calendar_note:
-        calendar = CalendarChoice(calendar.name, f"{calendar.reason}; {calendar_note}")
-    return ForecastResult(
-        config=config, prices=prices, dates=frame.index, series=series, folds=folds, models=final,
-        panel=panel, calendar=calendar, next_dates=next_dates, next_forecasts=next_forecasts,
-        next_intervals=next_intervals,
-        descriptions={name: getattr(m, "description", "") for name, m in final.items()},
-        warnings=range_warnings(config, series, folds),
-        seconds={"backtest": backtest_seconds, "models": time.perf_counter() - started},
-        versions=library_versions(),
-        finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    )
+    plan = plan_forecast(prices, config)
+    folds = run_folds(plan, log=log)
+    return assemble(plan, folds, fit_final(plan, final_epochs(folds[-1]), log=log))

@@ -121,6 +121,7 @@ class _KerasModel(_ScaledModel):
         return x
 
     def fit(self, data, log=print, epochs=None):
+        from toolkit.errors import TrainingError
         from toolkit.training import fit, set_seed
 
         set_seed(self.config.seed)
@@ -129,16 +130,19 @@ class _KerasModel(_ScaledModel):
         validate = epochs is None and len(data.y["validation"]) > 0
         epochs = self.config.epochs if epochs is None else epochs
         log(f"[{self.name}] training {self.title} ({self.n_params:,} parameters), "
-            + (f"up to {epochs} epochs" if validate else f"{epochs} epochs on all rows")
+            + (f"up to {epochs} epochs" if validate else f"{epochs} epoch(s) on all rows")
             + f", batch {self.config.batch_size}")
-        self.training = fit(
-            self.model, self._inputs(data.x["train"]), self._targets(data, "train"),
-            validation_data=(self._inputs(data.x["validation"]), self._targets(data, "validation"))
-            if validate else None,
-            epochs=epochs, batch_size=self.config.batch_size,
-            patience=self.config.patience, verbose=self.config.verbose,
-        )
-        log(f"[{self.name}] {self.training.epochs_run} epochs in {self.training.seconds:.1f} s"
+        try:
+            self.training = fit(
+                self.model, self._inputs(data.x["train"]), self._targets(data, "train"),
+                validation_data=(self._inputs(data.x["validation"]), self._targets(data, "validation"))
+                if validate else None,
+                epochs=epochs, batch_size=self.config.batch_size,
+                patience=self.config.patience, verbose=self.config.verbose,
+            )
+        except TrainingError as err:
+            raise TrainingError(f"{self.title}: {err}") from None
+        log(f"[{self.name}] {self.training.epochs_run} epoch(s) in {self.training.seconds:.1f} s on {self.training.device}"
             + (f"; kept epoch {self.training.best_epoch}" if validate else ""))
         return self
 
