@@ -9,7 +9,7 @@ ARGS   ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED = 1
 
-.PHONY: install browser forecast quick test bench bench-coverage bench-science clean
+.PHONY: install install-gpu browser forecast quick test bench bench-coverage bench-science clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,15 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The CUDA build of TensorFlow (Linux, NVIDIA driver present). tensorflow-cpu and tensorflow
+# install the same files; reinstalling tensorflow last, at the same version, makes the CUDA
+# build's the ones that stay.
+install-gpu: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[gpu]'
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall \
+	  "tensorflow==$$($(BIN)/python -c 'from importlib.metadata import version; print(version("tensorflow"))')"
+	$(BIN)/python -c 'import tensorflow as tf; print("GPUs TensorFlow sees:", tf.config.list_physical_devices("GPU"))'
 
 # The main job on the bundled data, whatever the network: for live prices run
 # .venv/bin/toolkit forecast SPY (Yahoo Finance, cached) after the first `make`.

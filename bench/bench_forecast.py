@@ -27,7 +27,7 @@ def run(profile: str, out: str) -> dict:
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{profile} failed: {done.stderr.strip()}")
-    epochs = re.search(r"\[lstm\] (\d+) epochs in ([\d.]+) s", done.stdout)
+    epochs = re.search(r"\[lstm\] (\d+) epoch\(s\) in ([\d.]+) s", done.stdout)
     return {"profile": profile, "wall_seconds": round(seconds, 1),
             "lstm_epochs": int(epochs.group(1)), "lstm_train_seconds": float(epochs.group(2)),
             "result": [line for line in done.stdout.splitlines() if line.startswith("[result]")]}

@@ -37,7 +37,7 @@ def test_quick_forecast_on_bundled_data_writes_a_full_report(tmp_path):
     assert "source: bundled" in done.stdout
     assert "network not tried (--offline)" in done.stdout
     assert re.search(r"Epoch 1/3", done.stdout)  # Keras progress is visible
-    assert "[fold 1/1]" in done.stdout and "[lstm] 3 epochs" in done.stdout
+    assert "[fold 1/1]" in done.stdout and "[lstm] 3 epoch(s)" in done.stdout
     report = Path(re.search(r"\[done\] report: (\S+)", done.stdout).group(1))
     assert report.parent.parent == tmp_path / "out" and report.parent.name.startswith("forecast-GSPC-")
     html = report.read_text()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 from functools import lru_cache
+from pathlib import Path
 
 
 def available_cores() -> int:
@@ -70,3 +71,12 @@ def training_device() -> str:
 
     threads = tf.config.threading.get_intra_op_parallelism_threads() or available_cores()
     return f"CPU, {threads} thread{'s' if threads != 1 else ''}, on {host}"
+
+
+def gpu_hint() -> str:
+    """A line to show when this machine has an NVIDIA GPU that TensorFlow does not use
+    (a CPU-only build installed), else an empty string."""
+    if not Path("/proc/driver/nvidia/version").exists() or gpus():
+        return ""
+    return ("this machine has an NVIDIA GPU but TensorFlow sees none (a CPU-only build); "
+            "make install-gpu (pip install -e '.[gpu]') installs the CUDA build")

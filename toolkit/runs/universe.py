@@ -104,6 +104,10 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
     if outcome.failures:
         progress()
 
+    from toolkit.devices import gpu_hint
+
+    if gpu_hint():
+        log(f"[device] {gpu_hint()}")
     startup = 0.0
     try:
         if jobs:
