@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.browser import browser, check_report
 from tests.conftest import random_walk
 from toolkit.cli import main
 from toolkit.data.load import PriceRequest
@@ -86,6 +87,22 @@ def test_local_universe_writes_reports_and_a_leaderboard_and_keeps_failures_loca
     assert f"{folder.name}/leaderboard.html" in index  # the reports index lists the leaderboard
     document = json.loads((folder / "metrics.json").read_text())
     assert document["kind"] == "leaderboard" and document["summary"].endswith("failed: short.csv, NOPE")
+    # in a real browser, offline: no console errors, every section, sorting by MASE works
+    check_report(outcome.leaderboard, ["Every ticker and model", "Tickers", "Failed tickers", "Settings"],
+                 "leaderboard")
+    assert sorted_column(outcome.leaderboard, header=3) == sorted(float(f"{float(r['MASE']):.4g}") for r in good)
+
+
+def sorted_column(page: Path, header: int) -> list[float]:
+    """Click the leaderboard's header ``header`` and read that column back as numbers."""
+    from selenium.webdriver.common.by import By
+
+    driver = browser()
+    driver.get(page.resolve().as_uri())
+    table = driver.find_element(By.ID, "leaderboard")
+    table.find_elements(By.TAG_NAME, "th")[header].click()
+    return [float(row.find_elements(By.TAG_NAME, "td")[header].text.replace(",", ""))
+            for row in table.find_elements(By.TAG_NAME, "tr")[1:]]
 
 
 def test_cli_many_tickers_exits_1_when_one_fails_with_one_line(tickers, tmp_path, capsys):

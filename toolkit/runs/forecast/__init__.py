@@ -1,6 +1,7 @@
 """The forecasting run, in parts: settings (:mod:`.config`), models (:mod:`.models`,
-:mod:`.benchmarks`), the walk-forward backtest (:mod:`.backtest`), its scoring
-(:mod:`.panel`) and the job that reads prices and writes the report (:mod:`.job`).
+:mod:`.benchmarks`), the walk-forward backtest in steps an executor can place anywhere
+(:mod:`.backtest`), its scoring (:mod:`.panel`), what it returns (:mod:`.result`) and the
+job that reads prices and writes the report (:mod:`.job`).
 
 The public names load on first use, so ``toolkit --help`` does not import the numerical stack.
 """
