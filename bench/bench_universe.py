@@ -45,11 +45,13 @@ def timed(entries, config, out, executor) -> dict:
     from toolkit.runs.universe import universe_job
 
     started = time.perf_counter()
-    outcome = universe_job(entries, config, out, executor, log=lambda line: None)
+    outcome = universe_job(entries, config, out, executor, log=lambda line: None, keep_results=True)
     wall = time.perf_counter() - started
     if outcome.failures:
         raise SystemExit(f"failed: {outcome.failures}")
-    return {"wall": wall, "startup": outcome.seconds["executor_start"], "rows": outcome.rows}
+    reports = [result.seconds["report"] for result in outcome.results.values()]
+    return {"wall": wall, "startup": outcome.seconds["executor_start"], "rows": outcome.rows,
+            "report_s": sum(reports) / len(reports)}
 
 
 def same_figures(a: list[dict], b: list[dict]) -> bool:
@@ -70,7 +72,42 @@ def compare(name: str, entries, config, out: Path) -> dict:
             "local_s": round(local["wall"], 1), "ray_s": round(remote["wall"], 1),
             "ray_startup_s": round(remote["startup"], 1), "speedup": round(speedup, 2),
             "speedup_without_startup": round(local["wall"] / (remote["wall"] - remote["startup"]), 2),
-            "scaling_efficiency": round(speedup / cores, 2), "identical_figures": same_figures(local["rows"], remote["rows"])}
+            "scaling_efficiency": round(speedup / cores, 2), "identical_figures": same_figures(local["rows"], remote["rows"]),
+            "report_writing_s_per_ticker": round(local["report_s"], 2)}
+
+
+LSTM_EPOCHS = """
+import sys, time
+import numpy as np
+from toolkit.devices import configure_threads
+configure_threads(int(sys.argv[1]))
+from toolkit.builders.recurrent import stacked_lstm
+from toolkit.training import set_seed
+set_seed(0)
+x = np.random.default_rng(0).normal(size=(2000, 60, 1)).astype("float32")
+y = x[:, -1, :]
+model = stacked_lstm(window=60, n_features=1, units=int(sys.argv[2]))
+times = []
+for _ in range(3):
+    started = time.perf_counter()
+    model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+    times.append(time.perf_counter() - started)
+print(len(x) / min(times[1:]))
+"""
+
+
+def thread_scaling(units: int) -> dict:
+    """The stacked LSTM's training samples/s with 1 and 2 TensorFlow threads, each in its own process."""
+    import subprocess
+    import sys
+
+    rates = {}
+    for threads in (1, 2):
+        done = subprocess.run([sys.executable, "-c", LSTM_EPOCHS, str(threads), str(units)], capture_output=True,
+                              text=True, check=True)
+        rates[threads] = float(done.stdout.split()[-1])
+    return {"lstm_units": units, "samples_per_s_1_thread": round(rates[1]), "samples_per_s_2_threads": round(rates[2]),
+            "two_threads_over_one": round(rates[2] / rates[1], 2)}
 
 
 def main() -> None:
@@ -90,7 +127,7 @@ def main() -> None:
         results = [compare("tickers", universe, config, folder),
                    compare("folds", universe[:1], replace(config, folds=4), folder)]
     print(json.dumps({"cpus": os.cpu_count(), "profile": args.profile, **PROFILES[args.profile],
-                      "results": results}, indent=2))
+                      "results": results, "threads": thread_scaling(config.lstm_units)}, indent=2))
 
 
 if __name__ == "__main__":
