@@ -9,7 +9,7 @@ ARGS   ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED = 1
 
-.PHONY: install install-gpu browser forecast quick test bench bench-coverage bench-science clean
+.PHONY: install install-gpu browser forecast quick test bench bench-coverage bench-science bench-universe clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench-coverage: $(STAMP)
 
 bench-science: $(STAMP)
 	$(BIN)/python bench/bench_science.py
+
+# Four tickers and one ticker's four folds, local against Ray, figures compared (about 10 minutes)
+bench-universe: $(STAMP)
+	$(BIN)/python bench/bench_universe.py --tickers 4
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
