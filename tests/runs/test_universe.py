@@ -201,7 +201,12 @@ def test_ctrl_c_stops_the_ray_workers_and_leaves_no_leaderboard(tmp_path):
             break
     time.sleep(3)  # the tasks are training
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=120)
+    try:
+        _, err = child.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        _, err = child.communicate()
+        pytest.fail(f"still running 60 s after Ctrl-C; its stderr ends: {err[-1500:]}")
     assert child.returncode == 130, err
     assert err.strip().splitlines()[-1] == "toolkit: interrupted"
     assert not list(out.glob("leaderboard-*")) and not list(out.glob("forecast-*"))

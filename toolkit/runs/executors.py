@@ -251,7 +251,11 @@ class RayExecutor:
         pending = set(owner)
         try:
             while pending:
-                ready, _ = ray.wait(list(pending), num_returns=1)
+                # A bounded wait hands control back to Python every second, so Ctrl-C and
+                # SIGTERM are acted on at once rather than when the next task ends.
+                ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
+                if not ready:
+                    continue
                 job = owner[ready[0]]
                 job_refs = refs[job.label]
                 try:
