@@ -194,19 +194,24 @@ def test_ctrl_c_stops_the_ray_workers_and_leaves_no_leaderboard(tmp_path):
     child = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "forecast", "^GSPC", walk, "--offline",
                               "--executor", "ray", "--folds", "3", "--epochs", "50", "--patience", "50",
                               "--models", "naive,lstm", "--quiet", "--out", str(out)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+                             # as from a terminal: a shell without job control (CI started with `&`)
+                             # hands its background commands SIGINT ignored, and the child would inherit that
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     for line in child.stdout:
         if line.startswith("[ray]") or time.monotonic() > deadline:
             break
     time.sleep(3)  # the tasks are training
+    ignored = [line for line in Path(f"/proc/{child.pid}/status").read_text().splitlines() if line.startswith("SigIgn")]
     child.send_signal(signal.SIGINT)
     try:
         _, err = child.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         child.kill()
         _, err = child.communicate()
-        pytest.fail(f"still running 60 s after Ctrl-C; its stderr ends: {err[-1500:]}")
+        pytest.fail(f"still running 60 s after Ctrl-C (SIGINT here: {signal.getsignal(signal.SIGINT)}, "
+                    f"ignored there: {ignored}); its stderr ends: {err[-1500:]}")
     assert child.returncode == 130, err
     assert err.strip().splitlines()[-1] == "toolkit: interrupted"
     assert not list(out.glob("leaderboard-*")) and not list(out.glob("forecast-*"))
