@@ -181,7 +181,7 @@ def test_run_forecast_pipeline_file_quick(tmp_path):
         ('kind = "forecast"\n[forecast]\nwindow = "thirty"\n', "[forecast] window must be a whole number. Received: 'thirty'"),
         ('kind = "forecast"\n[forecast]\nwindow = -3\n', "--window must be a whole number from 1 to 2,000. Received: -3"),
         ('kind = "forecast"\n[forecast]\nfolds = 2.5\n', "[forecast] folds must be a whole number. Received: 2.5"),
-        ('kind = "forecast"\n[plots]\nwidth = 3\n', "unknown section [plots] for kind 'forecast'; allowed: data, forecast"),
+        ('kind = "forecast"\n[plots]\nwidth = 3\n', "unknown section [plots] for kind 'forecast'; allowed: data, executor, forecast"),
         ('kind = "forcast"\n', "'kind' must be one of"),
         ('kind = "forecast"\n[forecast\n', "not valid TOML"),
     ],

@@ -154,27 +154,15 @@ def _forecast(args) -> int:
 
 
 def _forecast_universe(args, request, config) -> int:
-    from toolkit.data.universe import build_universe, read_tickers_file
+    from toolkit.data.universe import collect_universe
     from toolkit.runs.executors import make_executor
     from toolkit.runs.universe import universe_job
 
     config = config.validate()
-    entries = list(args.tickers) + (read_tickers_file(args.tickers_file) if args.tickers_file else [])
-    if not entries and args.csv is None:
-        entries = ["^GSPC"]
-    if args.csv is not None:
-        if entries:
-            raise UsageError("--csv names one file; to forecast several, list the CSV paths as tickers")
-        entries, request = [str(args.csv)], replace(request, csv=None)
-    universe = build_universe(entries, request)
+    universe = collect_universe(args.tickers, args.tickers_file, request)
     executor = make_executor(args.executor, address=args.ray_address, cpus_per_task=args.cpus_per_task,
                              gpus_per_task=args.gpus_per_task)
-    outcome = universe_job(universe, config, args.out or _default_out(), executor)
-    if outcome.failures:
-        names = ", ".join(outcome.failures)
-        print(f"toolkit: error: {len(outcome.failures)} of {len(universe)} ticker(s) failed ({names}); "
-              f"their reasons are in {outcome.leaderboard}", file=sys.stderr)
-        return 1
+    universe_job(universe, config, args.out or _default_out(), executor).raise_for_failures()
     return 0
 
 

@@ -117,6 +117,28 @@ def test_cli_many_tickers_exits_1_when_one_fails_with_one_line(tickers, tmp_path
     assert "[progress] 2 done, 1 failed, 0 left" in captured.out
 
 
+def test_pipeline_file_with_tickers_runs_a_universe(tickers, tmp_path, capsys):
+    pipeline = tmp_path / "universe.toml"
+    pipeline.write_text(f"""kind = "forecast"
+[data]
+tickers = ["{tickers[1]}", "{tickers[2]}"]
+offline = true
+[forecast]
+models = ["naive", "linear"]
+window = 20
+[executor]
+name = "local"
+""")
+    code = main(["run", str(pipeline), "--quick", "--quiet", "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.err.startswith("toolkit: error: 1 of 2 ticker(s) failed (short.csv)")
+    assert len(list((tmp_path / "out").glob("leaderboard-2-*/leaderboard.csv"))) == 1
+    pipeline.write_text(pipeline.read_text().replace('name = "local"', 'name = "dask"'))
+    assert main(["run", str(pipeline), "--quick"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"toolkit: error: {pipeline}: --executor must be one of local, ray. Received: 'dask'")
+
+
 @pytest.mark.parametrize("args, message", [
     (["SPY", "QQQ", "--ray-address", "auto"], "--ray-address, --cpus-per-task and --gpus-per-task need --executor ray"),
     (["SPY", "--cpus-per-task", "2"], "--ray-address, --cpus-per-task and --gpus-per-task need --executor ray"),

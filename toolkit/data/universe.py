@@ -84,3 +84,17 @@ def build_universe(entries: list[str], template: PriceRequest) -> list[UniverseE
     if clashes:
         raise UsageError(f"two CSV files share the name {clashes[0]!r}; rename one so their reports can be told apart")
     return list(universe.values())
+
+
+def collect_universe(tickers, tickers_file, template: PriceRequest) -> list[UniverseEntry]:
+    """The universe of a command or pipeline file: ``tickers`` (symbols or CSV paths), then
+    the entries of ``tickers_file``; a lone ``template.csv`` is a universe of one; nothing
+    given is the bundled ^GSPC."""
+    entries = list(tickers or []) + (read_tickers_file(tickers_file) if tickers_file else [])
+    if template.csv is not None:
+        if entries:
+            raise UsageError("--csv names one file; to forecast several, list the CSV paths as tickers")
+        entries, template = [str(template.csv)], replace(template, csv=None)
+    if template.ticker is not None:
+        entries, template = [template.ticker, *entries], replace(template, ticker=None)
+    return build_universe(entries or ["^GSPC"], template)

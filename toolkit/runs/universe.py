@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from toolkit.data.universe import UniverseEntry
-from toolkit.errors import ToolkitError
+from toolkit.errors import DataError, ToolkitError
 from toolkit.runs.forecast.config import ForecastConfig
 
 
@@ -27,11 +27,18 @@ class UniverseOutcome:
     """What a universe run left: the leaderboard page, each ticker's report, and the failures."""
 
     leaderboard: Path
+    total: int = 0
     reports: dict[str, Path] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     rows: list[dict] = field(default_factory=list)
     results: dict = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def raise_for_failures(self) -> None:
+        """One :class:`DataError` line (exit code 1) naming the tickers that failed, if any."""
+        if self.failures:
+            raise DataError(f"{len(self.failures)} of {self.total} ticker(s) failed ({', '.join(self.failures)}); "
+                            f"their reasons are in {self.leaderboard}")
 
 
 def _settings(config: ForecastConfig, entries: list[UniverseEntry]) -> dict:
@@ -74,7 +81,7 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
     total = len(entries)
     tickers: dict[str, dict] = {}
     rows: dict[str, list[dict]] = {}
-    outcome = UniverseOutcome(leaderboard=Path())
+    outcome = UniverseOutcome(leaderboard=Path(), total=total)
 
     def fail(label: str, stage: str, reason: str, seconds: float = 0.0) -> None:
         tickers[label] = {"ticker": label, "status": "failed", "stage": stage, "reason": reason, "best": "",

@@ -79,11 +79,12 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
     return final / "report.html"
 
 
-DATA_KEYS = {"ticker": "", "csv": "", "start": "", "end": "", "offline": False, "price_column": "",
-             "date_column": "", "date_format": "", "cache_dir": ""}
+DATA_KEYS = {"ticker": "", "tickers": (), "tickers_file": "", "csv": "", "start": "", "end": "", "offline": False,
+             "price_column": "", "date_column": "", "date_format": "", "cache_dir": ""}
+EXECUTOR_KEYS = {"name": "local", "ray_address": "", "cpus_per_task": 1, "gpus_per_task": None}
 CONFIG_KEYS = {key: (value if value is not None else None) for key, value in asdict(ForecastConfig()).items()
                if key not in ("quick", "verbose")}
-PIPELINE_SECTIONS = {"data": DATA_KEYS, "forecast": CONFIG_KEYS}
+PIPELINE_SECTIONS = {"data": DATA_KEYS, "forecast": CONFIG_KEYS, "executor": EXECUTOR_KEYS}
 
 
 def forecast_job(request, config: ForecastConfig, out_dir, *, log: Callable[[str], None] = print):
@@ -132,12 +133,18 @@ def forecast_job(request, config: ForecastConfig, out_dir, *, log: Callable[[str
 
 def pipeline_job(pipeline, *, quick: bool, seed: int | None, out_dir, verbose: int = 2,
                  log: Callable[[str], None] = print):
-    """Run a checked forecast pipeline file (see :mod:`toolkit.runs.pipeline_file`)."""
+    """Run a checked forecast pipeline file (see :mod:`toolkit.runs.pipeline_file`).
+
+    ``[data] tickers`` / ``tickers_file`` or an ``[executor]`` other than local make it a
+    universe run (:mod:`toolkit.runs.universe`), as several tickers do on the command line.
+    """
     from toolkit.data.load import PriceRequest
     from toolkit.runs.common import build_config
 
     data = {key: (value or None) if not isinstance(value, bool) else value
             for key, value in pipeline.sections.get("data", {}).items()}
+    tickers, tickers_file = data.pop("tickers", None), data.pop("tickers_file", None)
+    executor = {**EXECUTOR_KEYS, **pipeline.sections.get("executor", {})}
     if data.get("csv") and data.get("ticker"):
         raise UsageError(f"{pipeline.path}: give ticker or csv in [data], not both")
     try:
@@ -145,4 +152,18 @@ def pipeline_job(pipeline, *, quick: bool, seed: int | None, out_dir, verbose: i
     except UsageError as err:
         raise UsageError(f"{pipeline.path}: [data] {err}") from None
     config = build_config(ForecastConfig, pipeline, "forecast", quick=quick, seed=seed, verbose=verbose)
-    return forecast_job(request, config, out_dir, log=log)
+    if not tickers and not tickers_file and executor["name"] == "local":
+        return forecast_job(request, config, out_dir, log=log)
+    from toolkit.data.universe import collect_universe
+    from toolkit.runs.executors import make_executor
+    from toolkit.runs.universe import universe_job
+
+    try:
+        universe = collect_universe(tickers, tickers_file, request)
+        runner = make_executor(executor["name"], address=executor["ray_address"] or None,
+                               cpus_per_task=executor["cpus_per_task"], gpus_per_task=executor["gpus_per_task"])
+    except UsageError as err:
+        raise UsageError(f"{pipeline.path}: {err}") from None
+    outcome = universe_job(universe, config.validate(), out_dir, runner, log=log)
+    outcome.raise_for_failures()
+    return outcome.leaderboard, outcome
