@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from toolkit import __version__
-from toolkit.errors import ToolkitError, UsageError
+from toolkit.errors import ToolkitError
 
 REPORTS_ENV = "TOOLKIT_REPORTS_DIR"
 
@@ -130,7 +130,10 @@ def _add_forecast(commands) -> None:
 
 def _forecast(args) -> int:
     from toolkit.data.load import PriceRequest
+    from toolkit.data.universe import collect_universe
+    from toolkit.runs.executors import make_executor
     from toolkit.runs.forecast import ForecastConfig, forecast_job
+    from toolkit.runs.universe import universe_job
 
     config = ForecastConfig(window=args.window, horizon=args.horizon, target=args.target,
                             features=tuple(args.features.split(",")), models=tuple(args.models.split(",")),
@@ -145,24 +148,15 @@ def _forecast(args) -> int:
                            start=args.start, end=args.end, offline=args.offline, cache_dir=args.cache_dir,
                            price_column=args.price_column, date_column=args.date_column,
                            date_format=args.date_format)
-    if not universe:
-        if args.ray_address or args.gpus_per_task is not None or args.cpus_per_task != 1:
-            raise UsageError("--ray-address, --cpus-per-task and --gpus-per-task need --executor ray")
-        forecast_job(request, config, args.out or _default_out())
-        return 0
-    return _forecast_universe(args, request, config)
-
-
-def _forecast_universe(args, request, config) -> int:
-    from toolkit.data.universe import collect_universe
-    from toolkit.runs.executors import make_executor
-    from toolkit.runs.universe import universe_job
-
-    config = config.validate()
-    universe = collect_universe(args.tickers, args.tickers_file, request)
+    # Checks the Ray options (and that Ray is installed) before any data is read, on both paths.
     executor = make_executor(args.executor, address=args.ray_address, cpus_per_task=args.cpus_per_task,
                              gpus_per_task=args.gpus_per_task)
-    universe_job(universe, config, args.out or _default_out(), executor).raise_for_failures()
+    if not universe:
+        forecast_job(request, config, args.out or _default_out())
+        return 0
+    config = config.validate()
+    universe_job(collect_universe(args.tickers, args.tickers_file, request), config, args.out or _default_out(),
+                 executor).raise_for_failures()
     return 0
 
 

@@ -39,7 +39,7 @@ def result_rows(label: str, result, report: str) -> list[dict]:
 
 def failure_row(label: str, reason: str) -> dict:
     return {**{key: None for key in COLUMNS}, "ticker": label, "status": "failed", "reason": reason,
-            "beats_naive": None, "direction_skill": None, "device": "", "report": "", "model": "", "title": ""}
+            "device": "", "report": "", "model": "", "title": ""}
 
 
 def leaderboard_frame(rows: list[dict]) -> pd.DataFrame:

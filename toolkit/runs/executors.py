@@ -248,7 +248,7 @@ class RayExecutor:
             started[job.label] = time.perf_counter()
             owner.update({ref: job for ref in job_refs})
         log(f"[ray] {len(owner)} tasks submitted for {len(jobs)} ticker(s)")
-        pending = set(owner)
+        pending, values = set(owner), {}
         try:
             while pending:
                 # A bounded wait hands control back to Python every second, so Ctrl-C and
@@ -259,7 +259,7 @@ class RayExecutor:
                 job = owner[ready[0]]
                 job_refs = refs[job.label]
                 try:
-                    ray.get(ready[0])
+                    values[ready[0]] = ray.get(ready[0])
                 except Exception as err:  # noqa: BLE001 - one ticker's failure must not stop the others
                     for ref in job_refs:
                         if ref in pending:
@@ -269,7 +269,7 @@ class RayExecutor:
                     continue
                 pending.discard(ready[0])
                 if not any(ref in pending for ref in job_refs):
-                    *folds, final = ray.get(job_refs)
+                    *folds, final = (values.pop(ref) for ref in job_refs)
                     if not job.plan.config.refit:
                         folds = folds[0]
                     yield TickerDone(job, folds=list(folds), final=final,

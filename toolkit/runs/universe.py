@@ -96,10 +96,12 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
         log(f"[progress] {done} done, {failed} failed, {total - done - failed} left")
 
     log(f"[universe] {total} ticker(s); loading prices here, once (workers never touch the network)")
-    jobs = []
+    jobs, load_seconds = [], {}
     for entry in entries:
+        loading = time.perf_counter()
         try:
             prices = load_prices(entry.request)
+            load_seconds[entry.label] = time.perf_counter() - loading
             jobs.append(TickerJob(entry.label, plan_forecast(prices, config)))
         except ToolkitError as err:
             fail(entry.label, "data", describe_error(err))
@@ -113,8 +115,9 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
 
     from toolkit.devices import gpu_hint
 
-    if gpu_hint():
-        log(f"[device] {gpu_hint()}")
+    hint = gpu_hint()
+    if hint:
+        log(f"[device] {hint}")
     startup = 0.0
     try:
         if jobs:
@@ -129,7 +132,7 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
                 continue
             try:
                 result = assemble(done.job.plan, done.folds, done.final)
-                result.seconds = {"data": 0.0, **result.seconds, "wall": done.seconds}
+                result.seconds = {"data": load_seconds[label], **result.seconds, "wall": done.seconds}
                 path = write_forecast_report(result, out_dir)
             except ToolkitError as err:
                 fail(label, "report", describe_error(err), done.seconds)

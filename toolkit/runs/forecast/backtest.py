@@ -155,16 +155,21 @@ def _outcome(plan: ForecastPlan, index: int, data: WindowedData, models: dict[st
     return fold
 
 
+def _fit_fold(plan: ForecastPlan, index: int, log) -> tuple[WindowedData, dict[str, ForecastModel], float]:
+    """Fit scalers and every model on fold ``index``'s rows: its windows, models and start time."""
+    started = time.perf_counter()
+    data = plan.fold_data(index)
+    _log_fold(plan, index, data, False, log)
+    return data, {name: create_model(name, plan.config).fit(data, log=log) for name in plan.config.models}, started
+
+
 def run_fold(plan: ForecastPlan, index: int, *, log: Callable[[str], None] = print) -> FoldOutcome:
     """Step 2 for one fold (0-based ``index``): fit scalers and every model on its rows, forecast.
 
     Every model is seeded from ``config.seed`` when it is fitted, so a fold gives the same
     numbers whichever process runs it and whatever ran there before.
     """
-    started = time.perf_counter()
-    data = plan.fold_data(index)
-    _log_fold(plan, index, data, False, log)
-    models = {name: create_model(name, plan.config).fit(data, log=log) for name in plan.config.models}
+    data, models, started = _fit_fold(plan, index, log)
     return _outcome(plan, index, data, models, None, started)
 
 
@@ -173,10 +178,7 @@ def run_folds(plan: ForecastPlan, *, log: Callable[[str], None] = print) -> list
     scalers forecast every later fold unchanged."""
     if plan.config.refit:
         return [run_fold(plan, index, log=log) for index in range(plan.n_folds)]
-    started = time.perf_counter()
-    data = plan.fold_data(0)
-    _log_fold(plan, 0, data, False, log)
-    models = {name: create_model(name, plan.config).fit(data, log=log) for name in plan.config.models}
+    data, models, started = _fit_fold(plan, 0, log)
     folds = [_outcome(plan, 0, data, models, None, started)]
     scalers = (data.feature_scaler, data.target_scaler)
     for index in range(1, plan.n_folds):

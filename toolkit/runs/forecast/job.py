@@ -112,8 +112,9 @@ def forecast_job(request, config: ForecastConfig, out_dir, *, log: Callable[[str
         log(f"[data] note: {prov.note}")
     from toolkit.devices import gpu_hint
 
-    if gpu_hint():
-        log(f"[device] {gpu_hint()}")
+    hint = gpu_hint()
+    if hint:
+        log(f"[device] {hint}")
     result = run_forecast(prices, config, log=log)
     result.seconds = {"data": data_seconds, **result.seconds}
     log("[report] writing ...")
