@@ -17,7 +17,10 @@ SECTIONS = {
     "generative": ["2-D toy distribution", "Digits: samples", "Conditional VAE: each requested digit", "Loss curves"],
     "sine": ["Sine wave: one-step and free-running forecasts", "Gaussian noise models", "Loss curves"],
     "sysid": ["Free-run simulation of the test record", "Loss curves"],
-    "burgers": ["Problem and set-up", "Accuracy against the exact solution", "Slices", "Loss terms"],
+    "burgers": ["Problem and set-up", "Accuracy against the exact solution", "Error against wall time", "Slices",
+                "Loss terms"],
+    "heat": ["Problem and set-up", "Accuracy against the exact solution", "Error against wall time", "Slices",
+             "Loss terms"],
 }
 
 
@@ -50,6 +53,11 @@ def test_missing_mnist_file_is_a_one_line_error(tmp_path, capsys):
         ('kind = "digits"\n[digits]\nepochz = 3\n', "unknown key 'epochz' in [digits]; allowed: augmentation, batch_size"),
         ('kind = "digits"\n[digits]\nsource = "emnist"\n', "source must be one of mnist5k, sklearn, mnist. Received: 'emnist'"),
         ('kind = "burgers"\n[burgers]\nunits = 0\n', "units must be a positive finite number. Received: units=0"),
+        ('kind = "burgers"\n[burgers]\noptimizer = "newton"\n',
+         "optimizer must be one of ssbroyden, ssbfgs, bfgs, lbfgs. Received: 'newton'"),
+        ('kind = "heat"\n[heat]\nkappa = -1\n', "kappa must be positive. Received: kappa=-1"),
+        ('kind = "burgers"\n[burgers]\nrad_candidates = 10\n',
+         "rad_candidates must be at least collocation_points (10000). Received: rad_candidates=10"),
         ('kind = "autoencoder"\n[autoencoder]\nbottlenecks = [64, 900]\n', "bottlenecks must be whole numbers between 1 and 783"),
         ('kind = "autoencoder"\n[autoencoder]\nmask_rate = 1.5\n', "mask_rate must lie in (0, 1) and overcomplete_code be 0 or above 784"),
         ('kind = "sysid"\n[sysid]\nwarmup = 500\n', "warmup must be at least 0 and shorter than a sequence and the test record"),

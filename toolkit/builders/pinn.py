@@ -15,14 +15,13 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from toolkit.builders.pde import BURGERS_NU, BurgersResidual, HeatResidual, Jet, PDEResidual  # noqa: F401
+
 from toolkit.builders._common import (
     check_choice, check_nonnegative, check_output_and_loss, check_positive_int, dense_kwargs, initializer,
     make_optimizer, ACTIVATIONS, INITIALIZERS,
 )
 from toolkit.builders.registry import register
-
-BURGERS_NU = 0.01 / math.pi
-
 
 @keras.saving.register_keras_serializable(package="toolkit")
 class BoxScaling(layers.Layer):
@@ -45,57 +44,112 @@ class BoxScaling(layers.Layer):
         return {**super().get_config(), "lower": self.lower, "upper": self.upper}
 
 
-def network_dtype(network) -> str:
-    """The dtype a network computes in (its layers', which a float64 copy sets)."""
-    return network.layers[-1].compute_dtype
+def _product(a: Jet, b: Jet) -> Jet:
+    return Jet(a.u * b.u, a.u_t * b.u + a.u * b.u_t, a.u_x * b.u + a.u * b.u_x,
+               a.u_xx * b.u + 2.0 * a.u_x * b.u_x + a.u * b.u_xx)
 
 
-class PDEResidual:
-    """A PDE residual r(u, points) -> (n, 1); zero where the PDE holds.
+def _chain(x: Jet, value, first, second) -> Jet:
+    """f(x) as a jet, given f, f' and f'' evaluated at x's value."""
+    return Jet(value, first * x.u_t, first * x.u_x, second * x.u_x * x.u_x + first * x.u_xx)
 
-    ``u`` is any callable from points to values (the network). Subclasses implement
-    :meth:`__call__` with TensorFlow ops and automatic differentiation, keep their
-    parameters in :meth:`get_config`, and are registered with
-    ``keras.saving.register_keras_serializable`` so a saved PINN loads back.
-    """
 
-    def __call__(self, u, points):
-        raise NotImplementedError(f"{type(self).__name__} must implement __call__(u, points)")
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+def _column(jet: Jet, index: int) -> Jet:
+    return Jet(*(part[:, index:index + 1] for part in jet))
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
-class BurgersResidual(PDEResidual):
-    """Viscous Burgers: r = u_t + u u_x - nu u_xx, with points as columns (t, x).
+class PeriodicFeatures(layers.Layer):
+    """(t, x) -> (t, cos(2 pi x / period), sin(2 pi x / period)): u is periodic in x by construction.
 
-    Args:
-        nu: Viscosity. Defaults to 0.01 / pi, the classic benchmark's.
+    A hard periodic boundary condition (Urban, Stefanou and Pons, 2024): u(t, x) and all
+    its x-derivatives agree at x and x + period, so no boundary points are needed.
     """
 
-    def __init__(self, nu: float = BURGERS_NU):
-        self.nu = float(nu)
+    def __init__(self, period: float = 2.0, **kwargs):
+        super().__init__(**kwargs)
+        if not period > 0:
+            raise ValueError(f"`period` must be positive. Received: period={period!r}")
+        self.period = float(period)
 
-    def __call__(self, network, points):
-        t, x = points[:, 0:1], points[:, 1:2]
-        with tf.GradientTape() as outer:
-            outer.watch(x)
-            with tf.GradientTape(persistent=True) as inner:
-                inner.watch(t)
-                inner.watch(x)
-                u = network(tf.concat([t, x], axis=1))
-            u_t = inner.gradient(u, t)
-            u_x = inner.gradient(u, x)
-        u_xx = outer.gradient(u_x, x)
-        return u_t + u * u_x - self.nu * u_xx
+    def call(self, inputs):
+        angle = (2.0 * math.pi / self.period) * inputs[:, 1:2]
+        return ops.concatenate([inputs[:, 0:1], ops.cos(angle), ops.sin(angle)], axis=1)
 
-    def get_config(self) -> dict:
-        return {"nu": self.nu}
+    def jet(self, jet: Jet) -> Jet:
+        w = 2.0 * math.pi / self.period
+        x = _column(jet, 1)
+        cos, sin = ops.cos(w * x.u), ops.sin(w * x.u)
+        c = _chain(x, cos, -w * sin, -w * w * cos)
+        s = _chain(x, sin, w * cos, -w * w * sin)
+        t = _column(jet, 0)
+        return Jet(*(ops.concatenate(parts, axis=1) for parts in zip(t, c, s)))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 3)
+
+    def get_config(self):
+        return {**super().get_config(), "period": self.period}
+
+
+def _initial_conditions():
+    pi = math.pi
+
+    def minus_sine(x):
+        s, c = ops.sin(pi * x), ops.cos(pi * x)
+        return -s, -pi * c, pi * pi * s
+
+    def sine(x):
+        s, c = ops.sin(pi * x), ops.cos(pi * x)
+        return s, pi * c, -pi * pi * s
+
+    def allen_cahn(x):
+        s, c = ops.sin(pi * x), ops.cos(pi * x)
+        return x * x * c, 2.0 * x * c - pi * x * x * s, 2.0 * c - 4.0 * pi * x * s - pi * pi * x * x * c
+
+    return {"-sin(pi x)": minus_sine, "sin(pi x)": sine, "x^2 cos(pi x)": allen_cahn}
+
+
+#: Initial conditions u(t0, x) the hard ansatz can impose: each gives (g, g', g'') at x.
+INITIAL_CONDITIONS = _initial_conditions()
+
+
+@keras.saving.register_keras_serializable(package="toolkit")
+class InitialValueAnsatz(layers.Layer):
+    """u(t, x) = g(x) + (t - t0) n(t, x): the initial condition holds exactly (a hard constraint).
+
+    Called on ``[points, n]``; ``g`` is named from :data:`INITIAL_CONDITIONS`.
+    """
+
+    def __init__(self, initial: str, t0: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        if initial not in INITIAL_CONDITIONS:
+            raise ValueError(f"`initial` must be one of {', '.join(INITIAL_CONDITIONS)}. Received: initial={initial!r}")
+        self.initial = initial
+        self.t0 = float(t0)
+
+    def call(self, inputs):
+        points, n = inputs
+        g, _, _ = INITIAL_CONDITIONS[self.initial](points[:, 1:2])
+        return g + (points[:, 0:1] - self.t0) * n
+
+    def jet(self, points: Jet, n: Jet) -> Jet:
+        x = _column(points, 1)
+        g = _chain(x, *INITIAL_CONDITIONS[self.initial](x.u))
+        t = _column(points, 0)
+        elapsed = Jet(t.u - self.t0, t.u_t, t.u_x, t.u_xx)
+        return Jet(*(a + b for a, b in zip(g, _product(elapsed, n))))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[1]
+
+    def get_config(self):
+        return {**super().get_config(), "initial": self.initial, "t0": self.t0}
+
+
+def network_dtype(network) -> str:
+    """The dtype a network computes in (its layers', which a float64 copy sets)."""
+    return network.layers[-1].compute_dtype
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
@@ -184,8 +238,14 @@ class PINN(keras.Model):
 
 def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, activation: str = "tanh",
                  kernel_initializer: str = "glorot_normal", lower=(0.0, -1.0), upper=(1.0, 1.0),
-                 dtype: str = "float32", name: str = "u") -> keras.Model:
+                 dtype: str = "float32", periodic: bool = False, initial: str | None = None,
+                 name: str = "u") -> keras.Model:
     """Fully connected u(points): box scaling to [-1, 1], ``hidden_layers`` x ``units``, linear out.
+
+    With ``periodic`` and ``initial`` the boundary and initial conditions of a (t, x)
+    problem hold by construction (hard constraints), so training needs only the PDE
+    residual: x enters as cos / sin of period ``upper[1] - lower[1]``, and the output is
+    g(x) + (t - lower[0]) n(t, x) with g the named initial condition.
 
     Args:
         input_dim: Coordinates per point. Defaults to 2 (t, x).
@@ -195,15 +255,20 @@ def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, ac
         kernel_initializer: Defaults to ``"glorot_normal"`` (Xavier, as Raissi's code).
         lower: Lower corner of the domain. Defaults to (0, -1).
         upper: Upper corner. Defaults to (1, 1).
-        dtype: ``"float32"`` or ``"float64"`` (the last L-BFGS iterations). Defaults to ``"float32"``.
+        dtype: ``"float32"`` or ``"float64"``. Defaults to ``"float32"``.
+        periodic: Periodic in x (the second coordinate). Defaults to False.
+        initial: Impose u(lower[0], x) = g(x), a name from :data:`INITIAL_CONDITIONS`.
+            Defaults to None (learned from data instead).
         name: Defaults to ``"u"``.
 
     Returns:
-        An uncompiled ``keras.Sequential``.
+        An uncompiled ``keras.Model``.
 
     Example:
         >>> pinn_network(hidden_layers=2, units=8).count_params()
         105
+        >>> pinn_network(hidden_layers=3, units=20, periodic=True, initial="-sin(pi x)").count_params()
+        941
     """
     check_positive_int("input_dim", input_dim)
     check_positive_int("hidden_layers", hidden_layers)
@@ -215,12 +280,23 @@ def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, ac
         raise ValueError(f"`lower` and `upper` must give {input_dim} coordinates with lower < upper. "
                          f"Received: lower={tuple(lower)}, upper={tuple(upper)}")
     check_choice("dtype", dtype, ("float32", "float64"))
-    model = keras.Sequential([keras.Input(shape=(input_dim,), name="points", dtype=dtype),
-                              BoxScaling(lower, upper, name="box_scaling", dtype=dtype)], name=name)
+    if (periodic or initial is not None) and input_dim != 2:
+        raise ValueError(f"`periodic` and `initial` need points (t, x). Received: input_dim={input_dim}")
+    if initial is not None:
+        check_choice("initial", initial, tuple(INITIAL_CONDITIONS))
+    points = keras.Input(shape=(input_dim,), name="points", dtype=dtype)
+    h, box_lower, box_upper = points, list(lower), list(upper)
+    if periodic:
+        h = PeriodicFeatures(upper[1] - lower[1], name="periodic_features", dtype=dtype)(h)
+        box_lower, box_upper = [lower[0], -1.0, -1.0], [upper[0], 1.0, 1.0]
+    h = BoxScaling(box_lower, box_upper, name="box_scaling", dtype=dtype)(h)
     for index in range(1, hidden_layers + 1):
-        model.add(layers.Dense(units, name=f"dense_{index}", dtype=dtype, **hidden))
-    model.add(layers.Dense(1, kernel_initializer=initializer(kernel_initializer), name="u", dtype=dtype))
-    return model
+        h = layers.Dense(units, name=f"dense_{index}", dtype=dtype, **hidden)(h)
+    u = layers.Dense(1, kernel_initializer=initializer(kernel_initializer), name="u" if initial is None else "n",
+                     dtype=dtype)(h)
+    if initial is not None:
+        u = InitialValueAnsatz(initial, t0=lower[0], name="initial_value", dtype=dtype)([points, u])
+    return keras.Model(points, u, name=name)
 
 
 @register("burgers_pinn", "pinn", "PINN u(t, x) for Burgers' equation: 8 tanh layers of 20 units")

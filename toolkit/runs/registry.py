@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from toolkit.runs import autoencoder, burgers, digits, forecast, generative, sine, sysid
+from toolkit.runs import autoencoder, burgers, digits, forecast, generative, heat, sine, sysid
 from toolkit.runs.common import build_config, science_job, settings_keys
 
 
@@ -30,5 +30,6 @@ PIPELINE_KINDS = {
     "generative": _science("generative", generative.GenerativeConfig, generative.run_generative),
     "sine": _science("sine", sine.SineConfig, sine.run_sine),
     "burgers": _science("burgers", burgers.BurgersConfig, burgers.run_burgers),
+    "heat": _science("heat", heat.HeatConfig, heat.run_heat),
     "sysid": _science("sysid", sysid.SysidConfig, sysid.run_sysid),
 }

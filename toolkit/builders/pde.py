@@ -1,0 +1,207 @@
+"""PDE residuals for physics-informed networks, and the derivatives they need, fast.
+
+A residual of an evolution equation in one space dimension, points as columns (t, x),
+needs u, u_t, u_x and u_xx. Nested gradient tapes get them by differentiating the
+network backwards twice, and the optimiser then differentiates that whole graph again
+for the weights. For the fully connected networks a PINN uses, the same four values
+are pushed *forwards* through the layers instead (Taylor mode): a Dense layer maps each
+of them linearly, an activation f maps (z, z_t, z_x, z_xx) to
+(f, f' z_t, f' z_x, f'' z_x^2 + f' z_xx). One forward pass over four stacked arrays
+replaces two backward passes, and the weights' gradient differentiates a graph a
+fraction of the size (``bench/bench_pinn.py`` measures it). Networks the forward rules
+do not cover fall back to tapes; both give the same numbers (tests check it).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import keras
+from keras import ops
+
+BURGERS_NU = 0.01 / math.pi
+
+
+class Jet(NamedTuple):
+    """A field and its derivatives at n points, each of shape (n, k)."""
+
+    u: object
+    u_t: object
+    u_x: object
+    u_xx: object
+
+
+def _dense(jet: Jet, layer) -> Jet | None:
+    kernel, bias = layer.kernel, layer.bias
+    z = ops.matmul(jet.u, kernel)
+    if bias is not None:
+        z = z + bias
+    rest = [ops.matmul(part, kernel) for part in jet[1:]]
+    return _activate(Jet(z, *rest), layer.activation)
+
+
+def _activate(jet: Jet, activation) -> Jet | None:
+    name = getattr(activation, "__name__", "")
+    z, z_t, z_x, z_xx = jet
+    if name == "linear":
+        return jet
+    if name == "tanh":
+        a = ops.tanh(z)
+        first = 1.0 - a * a
+        second = -2.0 * a * first
+    elif name == "sigmoid":
+        a = ops.sigmoid(z)
+        first = a * (1.0 - a)
+        second = first * (1.0 - 2.0 * a)
+    elif name == "sin":
+        a = ops.sin(z)
+        first = ops.cos(z)
+        second = -a
+    else:
+        return None
+    return Jet(a, first * z_t, first * z_x, second * z_x * z_x + first * z_xx)
+
+
+def _columnwise(jet: Jet, scale, shift) -> Jet:
+    return Jet(jet.u * scale + shift, jet.u_t * scale, jet.u_x * scale, jet.u_xx * scale)
+
+
+def taylor_jet(network, points) -> Jet | None:
+    """u and its (t, x) derivatives by forward propagation, or None where a layer is not covered.
+
+    Covers the layers :func:`toolkit.builders.pinn.pinn_network` builds: box scaling,
+    periodic features, Dense with tanh / sigmoid / sin / linear activations, and the hard
+    initial-value ansatz.
+    """
+    from toolkit.builders.pinn import BoxScaling, InitialValueAnsatz, PeriodicFeatures
+
+    if points.shape[-1] != 2:
+        return None
+    dtype = points.dtype
+    n = ops.shape(points)[0]
+    one = ops.ones((n, 1), dtype=dtype)
+    zero = ops.zeros((n, 1), dtype=dtype)
+    inputs = Jet(points, ops.concatenate([one, zero], 1), ops.concatenate([zero, one], 1),
+                 ops.zeros((n, 2), dtype=dtype))
+    jet = inputs
+    for layer in network.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if isinstance(layer, keras.layers.Dense):
+            jet = _dense(jet, layer)
+        elif isinstance(layer, BoxScaling):
+            lower = ops.convert_to_tensor(layer.lower, dtype=dtype)
+            upper = ops.convert_to_tensor(layer.upper, dtype=dtype)
+            jet = _columnwise(jet, 2.0 / (upper - lower), -2.0 * lower / (upper - lower) - 1.0)
+        elif isinstance(layer, PeriodicFeatures):
+            jet = layer.jet(jet)
+        elif isinstance(layer, InitialValueAnsatz):
+            jet = layer.jet(inputs, jet)
+        else:
+            return None
+        if jet is None:
+            return None
+    return jet
+
+
+def tape_jet(network, points) -> Jet:
+    """u and its (t, x) derivatives by nested gradient tapes (any network; TensorFlow)."""
+    import tensorflow as tf
+
+    t, x = points[:, 0:1], points[:, 1:2]
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape(persistent=True) as inner:
+            inner.watch(t)
+            inner.watch(x)
+            u = network(tf.concat([t, x], axis=1))
+        u_t = inner.gradient(u, t)
+        u_x = inner.gradient(u, x)
+    u_xx = outer.gradient(u_x, x)
+    return Jet(u, u_t, u_x, u_xx)
+
+
+def derivatives(network, points, method: str = "auto") -> Jet:
+    """u, u_t, u_x, u_xx of ``network`` at ``points`` (n, 2) with columns (t, x).
+
+    Args:
+        network: The network u(points).
+        points: Tensor (n, 2).
+        method: ``"taylor"`` (forward propagation; networks of covered layers),
+            ``"tape"`` (nested tapes) or ``"auto"`` (Taylor where covered). Defaults to ``"auto"``.
+    """
+    if method not in ("auto", "taylor", "tape"):
+        raise ValueError(f"`method` must be one of auto, taylor, tape. Received: method={method!r}")
+    if method != "tape":
+        jet = taylor_jet(network, points)
+        if jet is not None:
+            return jet
+        if method == "taylor":
+            raise ValueError(f"network {network.name!r} has layers the forward rules do not cover; use method='tape'")
+    return tape_jet(network, points)
+
+
+class PDEResidual:
+    """A PDE residual r(u, points) -> (n, 1); zero where the PDE holds.
+
+    Subclasses implement :meth:`from_jet` (the residual from u, u_t, u_x, u_xx, with
+    ``keras.ops``), keep their parameters in :meth:`get_config`, and are registered with
+    ``keras.saving.register_keras_serializable`` so a saved PINN loads back. A residual
+    that needs other derivatives overrides :meth:`__call__` instead.
+    """
+
+    derivative_method = "auto"
+
+    def __call__(self, network, points):
+        return self.from_jet(derivatives(network, points, self.derivative_method))
+
+    def from_jet(self, jet: Jet):
+        raise NotImplementedError(f"{type(self).__name__} must implement from_jet(jet) or __call__(network, points)")
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="toolkit")
+class BurgersResidual(PDEResidual):
+    """Viscous Burgers: r = u_t + u u_x - nu u_xx, with points as columns (t, x).
+
+    Args:
+        nu: Viscosity. Defaults to 0.01 / pi, the classic benchmark's.
+    """
+
+    def __init__(self, nu: float = BURGERS_NU):
+        if not nu > 0:
+            raise ValueError(f"`nu` must be positive. Received: nu={nu!r}")
+        self.nu = float(nu)
+
+    def from_jet(self, jet: Jet):
+        return jet.u_t + jet.u * jet.u_x - self.nu * jet.u_xx
+
+    def get_config(self) -> dict:
+        return {"nu": self.nu}
+
+
+@keras.saving.register_keras_serializable(package="toolkit")
+class HeatResidual(PDEResidual):
+    """The heat equation: r = u_t - kappa u_xx.
+
+    Args:
+        kappa: Diffusivity. Defaults to 0.1.
+    """
+
+    def __init__(self, kappa: float = 0.1):
+        if not kappa > 0:
+            raise ValueError(f"`kappa` must be positive. Received: kappa={kappa!r}")
+        self.kappa = float(kappa)
+
+    def from_jet(self, jet: Jet):
+        return jet.u_t - self.kappa * jet.u_xx
+
+    def get_config(self) -> dict:
+        return {"kappa": self.kappa}
