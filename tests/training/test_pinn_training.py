@@ -88,3 +88,12 @@ def test_heat_equation_solved_to_high_accuracy_by_the_same_machinery():
     exact = np.exp(-kappa * np.pi ** 2 * t) * np.sin(np.pi * x)
     predicted = network(np.column_stack([t.ravel(), x.ravel()])).numpy().reshape(exact.shape)
     assert np.linalg.norm(predicted - exact) / np.linalg.norm(exact) < 1e-4
+
+
+def test_sampling_docstring_example():
+    import doctest
+
+    from toolkit.training import sampling
+
+    result = doctest.testmod(sampling)
+    assert result.attempted > 0 and result.failed == 0

@@ -13,7 +13,10 @@ from toolkit.builders.dense import (
     GaussianHead, gaussian_mlp, gaussian_nll, mlp_classifier, mlp_regressor, narx, split_mean_variance,
 )
 from toolkit.builders.gan import GAN, gan, gan_discriminator, gan_generator, wgan
-from toolkit.builders.pinn import PINN, BoxScaling, BurgersResidual, PDEResidual, burgers_pinn, pinn_network
+from toolkit.builders.pinn import (
+    INITIAL_CONDITIONS, PINN, BoxScaling, BurgersResidual, HeatResidual, InitialValueAnsatz, PDEResidual,
+    PeriodicFeatures, burgers_pinn, pinn_network,
+)
 from toolkit.builders.recipes import RECIPES, Recipe, get_recipe
 from toolkit.builders.recurrent import lag_lstm, simple_rnn, stacked_gru, stacked_lstm
 from toolkit.builders.registry import BuilderSpec, get_builder, register, registered
@@ -21,8 +24,8 @@ from toolkit.builders.sequence import bidirectional_smoother, sequence_gru, sequ
 from toolkit.builders.vae import VAE, ConditionalVAE, Sampling, cvae, vae
 
 __all__ = [
-    "RECIPES", "BoxScaling", "BuilderSpec", "BurgersResidual", "ConditionalVAE", "GAN", "GaussianHead",
-    "PDEResidual", "PINN", "Recipe", "Sampling", "VAE", "bidirectional_smoother", "burgers_pinn", "cnn_lstm",
+    "INITIAL_CONDITIONS", "RECIPES", "BoxScaling", "BuilderSpec", "BurgersResidual", "ConditionalVAE", "GAN",
+    "GaussianHead", "HeatResidual", "InitialValueAnsatz", "PDEResidual", "PINN", "PeriodicFeatures", "Recipe", "Sampling", "VAE", "bidirectional_smoother", "burgers_pinn", "cnn_lstm",
     "conv1d_regressor", "cvae", "dense_autoencoder", "denoising_autoencoder", "digits_cnn", "gan",
     "gan_discriminator", "gan_generator", "gaussian_mlp", "gaussian_nll", "get_builder", "get_recipe", "lag_lstm",
     "mlp_classifier", "mlp_regressor", "narx", "pinn_network", "register", "registered", "sequence_gru",
