@@ -20,7 +20,7 @@ def rad_probabilities(residual: np.ndarray, k: float = 1.0, c: float = 1.0) -> n
 
     Example:
         >>> rad_probabilities(np.array([0.0, 1.0, 3.0]), k=1.0, c=1.0).round(3).tolist()
-        [0.167, 0.25, 0.583]
+        [0.167, 0.292, 0.542]
     """
     residual = np.asarray(residual, dtype="float64")
     if residual.ndim != 1 or residual.size == 0 or not np.all(np.isfinite(residual)) or np.any(residual < 0):
