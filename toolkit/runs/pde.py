@@ -191,7 +191,7 @@ def _quasi_newton(objective, config, scorer, deadline, rng, log):
     while stage["iterations"] < config.iterations:
         left = deadline - time.perf_counter()
         if left <= 0:
-            stage["message"] = "time limit"
+            stage["message"] = f"the run's time limit of {config.time_limit_minutes:g} minutes"
             break
         steps = min(chunk, config.iterations - stage["iterations"])
         if config.optimizer == "lbfgs":
@@ -209,6 +209,8 @@ def _quasi_newton(objective, config, scorer, deadline, rng, log):
         stage["iterations"] += result.iterations
         stage["evaluations"] += result.evaluations
         stage["message"] = result.message
+        if result.message.startswith("time limit"):
+            stage["message"] = f"the run's time limit of {config.time_limit_minutes:g} minutes"
         if result.iterations < steps:
             break
         if config.sampling == "rad" and stage["iterations"] < config.iterations:
