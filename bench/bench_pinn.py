@@ -17,8 +17,6 @@ import numpy as np
 
 
 def evaluations_per_second(hidden_layers, units, points, dtype, method, hard, seconds=8.0):
-    import tensorflow as tf
-
     from toolkit.builders.pde import BurgersResidual
     from toolkit.builders.pinn import pinn_network
     from toolkit.training.pinn import PINNObjective

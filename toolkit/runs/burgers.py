@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toolkit.errors import UsageError
 from toolkit.runs.pde import PDEConfig, PDEProblem, run_pde
 
 PUBLISHED_L2 = 6.7e-4  # Raissi, Perdikaris and Karniadakis (2019), the soft-constrained set-up
@@ -20,6 +21,12 @@ class BurgersConfig(PDEConfig):
     """
 
     nu: float = 0.01 / np.pi
+
+    def validate(self):
+        super().validate()
+        if not self.nu > 0:
+            raise UsageError(f"nu must be positive. Received: nu={self.nu!r}")
+        return self
 
 
 def burgers_problem(nu: float = 0.01 / np.pi) -> PDEProblem:
@@ -38,8 +45,4 @@ def burgers_problem(nu: float = 0.01 / np.pi) -> PDEProblem:
 
 
 def run_burgers(config: BurgersConfig, *, log=print):
-    if not config.nu > 0:
-        from toolkit.errors import UsageError
-
-        raise UsageError(f"nu must be positive. Received: nu={config.nu!r}")
     return run_pde(burgers_problem(config.nu), config, log=log)

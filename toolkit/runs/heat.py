@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from toolkit.errors import UsageError
 from toolkit.runs.pde import PDEConfig, PDEProblem, run_pde
 
 
@@ -26,8 +27,6 @@ class HeatConfig(PDEConfig):
     def validate(self):
         super().validate()
         if not self.kappa > 0:
-            from toolkit.errors import UsageError
-
             raise UsageError(f"kappa must be positive. Received: kappa={self.kappa!r}")
         return self
 

@@ -159,8 +159,10 @@ class _Scorer:
     def field(self) -> np.ndarray:
         return self.predict(self.points).numpy().reshape(self.exact.shape).astype("float64")
 
-    def error(self) -> float:
-        return float(np.linalg.norm(self.field() - self.exact) / self.norm)
+    def error(self, field: np.ndarray | None = None) -> float:
+        """Relative L2 error of ``field`` (defaults to the network's now)."""
+        field = self.field() if field is None else field
+        return float(np.linalg.norm(field - self.exact) / self.norm)
 
     def callback(self, stage: str):
         seconds, errors = self.curves.setdefault(stage, ([], []))
@@ -269,7 +271,7 @@ def run_pde(problem: PDEProblem, config: PDEConfig, *, log=print) -> ScienceResu
 
     predicted = scorer.field()
     exact = scorer.exact
-    l2 = float(np.linalg.norm(predicted - exact) / scorer.norm)
+    l2 = scorer.error(predicted)
     log(f"[pinn] relative L2 error {l2:.3e} on the {exact.shape[0]} x {exact.shape[1]} grid after {train_seconds:.0f} s")
     final = PINN(network, problem.residual, name=f"{problem.kind}_pinn")
     final.compile(optimizer=keras.optimizers.Adam(config.learning_rate))
@@ -303,9 +305,11 @@ def _result(problem, config, stages, scorer, predicted, l2, train_seconds, collo
         Section("Problem and set-up",
                 f"{problem.equation} A tanh network of {config.hidden_layers} hidden layers x {config.units} units "
                 f"in {config.precision}, {constraint_text}; {collocation_count:,} collocation points, {sampling_text}. "
-                f"Adam, then {OPTIMIZER_TITLES[config.optimizer]} with a strong-Wolfe line search "
-                "(toolkit.training.quasi_newton), the loss and gradient one compiled function with the residual's "
-                "derivatives propagated forwards (Taylor mode).",
+                f"Adam, then {OPTIMIZER_TITLES[config.optimizer]} "
+                + ("(SciPy's own line search)" if config.optimizer == "lbfgs"
+                   else "with a strong-Wolfe line search (toolkit.training.quasi_newton)")
+                + ", the loss and gradient one compiled function with the residual's derivatives propagated "
+                "forwards (Taylor mode).",
                 tables=[Table(["stage", "iterations", "loss evaluations", "seconds", "final loss",
                                "relative L2 at the end"], rows)]),
         Section("Accuracy against the exact solution",
