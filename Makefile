@@ -9,7 +9,10 @@ ARGS   ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED = 1
 
-.PHONY: install install-gpu browser forecast quick test bench bench-coverage bench-science bench-universe clean
+JAX_STAMP := $(VENV)/.jax-stamp
+TORCH ?= torch==2.13.0
+
+.PHONY: install install-gpu install-jax install-torch browser forecast quick test bench bench-backends bench-coverage bench-science bench-universe clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +30,17 @@ install-gpu: $(STAMP)
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall \
 	  "tensorflow==$$($(BIN)/python -c 'from importlib.metadata import version; print(version("tensorflow"))')"
 	$(BIN)/python -c 'import tensorflow as tf; print("GPUs TensorFlow sees:", tf.config.list_physical_devices("GPU"))'
+
+# The other Keras backends (TensorFlow is the default and always installed).
+$(JAX_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[jax]'
+	touch $(JAX_STAMP)
+
+install-jax: $(JAX_STAMP)
+
+# TORCH=torch==<version> picks another build; the default is the CPU wheel this project is tested with.
+install-torch: $(STAMP)
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
 
 # The main job on the bundled data, whatever the network: for live prices run
 # .venv/bin/toolkit forecast SPY (Yahoo Finance, cached) after the first `make`.
@@ -48,8 +62,19 @@ browser:
 	    echo "no chromium-driver: run 'apt-get install chromium chromium-driver' as root; the browser tests will skip"; \
 	  fi; }
 
-test: $(STAMP) browser
+# The whole suite on TensorFlow, then the backend-neutral tests (builders, custom training
+# steps, MC dropout, a forecast run) again on every other installed backend: JAX always
+# (installed here), PyTorch when present (make install-torch).
+BACKEND_TESTS := tests/builders tests/training/test_mc_dropout.py tests/test_backends.py
+
+test: $(STAMP) $(JAX_STAMP) browser
 	$(BIN)/python -m pytest -q $(ARGS)
+	@for backend in jax torch; do \
+	  if $(BIN)/python -c "import $$backend" 2>/dev/null; then \
+	    echo "== the backend-neutral tests on $$backend"; \
+	    KERAS_BACKEND=$$backend $(BIN)/python -m pytest -q -p no:cacheprovider $(BACKEND_TESTS) $(ARGS) || exit 1; \
+	  fi; \
+	done
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_windows.py
@@ -59,6 +84,10 @@ bench: $(STAMP)
 # Walk-forward --folds 5 runs of ^GSPC, ^IXIC and i.i.d. returns: coverage tables (about 25 minutes)
 bench-coverage: $(STAMP)
 	$(BIN)/python bench/bench_coverage.py
+
+# The stacked LSTM per Keras backend against plain PyTorch, and the default forecast per backend
+bench-backends: $(STAMP) $(JAX_STAMP)
+	$(BIN)/python bench/bench_backends.py --forecast
 
 bench-science: $(STAMP)
 	$(BIN)/python bench/bench_science.py

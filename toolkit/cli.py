@@ -40,6 +40,13 @@ def _default_out() -> Path:
     return Path(os.environ.get(REPORTS_ENV, "reports"))
 
 
+def _add_backend(parser) -> None:
+    from toolkit.backend import BACKENDS
+
+    parser.add_argument("--backend", default=None, metavar="NAME",
+                        help=f"Keras backend: {', '.join(BACKENDS)} (default: $KERAS_BACKEND, else tensorflow)")
+
+
 def _add_forecast(commands) -> None:
     from toolkit.runs.forecast.config import MODELS, TARGETS, ForecastConfig
 
@@ -125,16 +132,19 @@ def _add_forecast(commands) -> None:
     p.add_argument("--quick", action="store_true",
                    help="small profile for a first look and tests: newest 1,000 rows, 32-unit LSTM, 3 epochs")
     p.add_argument("--quiet", action="store_true", help="no Keras per-epoch lines")
+    _add_backend(p)
     p.set_defaults(handler=_forecast)
 
 
 def _forecast(args) -> int:
+    from toolkit.backend import select_backend
     from toolkit.data.load import PriceRequest
     from toolkit.data.universe import collect_universe
     from toolkit.runs.executors import make_executor
     from toolkit.runs.forecast import ForecastConfig, forecast_job
     from toolkit.runs.universe import universe_job
 
+    select_backend(args.backend)
     config = ForecastConfig(window=args.window, horizon=args.horizon, target=args.target,
                             features=tuple(args.features.split(",")), models=tuple(args.models.split(",")),
                             multistep=args.multistep, folds=args.folds, fold_mode=args.fold_mode,
@@ -170,14 +180,22 @@ def _add_run(commands) -> None:
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help=f"folder for reports (default: ${REPORTS_ENV} or ./reports)")
     p.add_argument("--quiet", action="store_true", help="no Keras per-epoch lines")
+    _add_backend(p)
     p.set_defaults(handler=_run)
 
 
 def _run(args) -> int:
+    from toolkit.backend import select_backend
     from toolkit.runs.pipeline_file import load_pipeline, resolve_pipeline
     from toolkit.runs.registry import PIPELINE_KINDS
 
     pipeline = load_pipeline(resolve_pipeline(args.pipeline), {k: v.sections for k, v in PIPELINE_KINDS.items()})
+    if args.backend is not None:  # the command line over the file, the file over $KERAS_BACKEND
+        select_backend(args.backend)
+    elif pipeline.backend is not None:
+        select_backend(pipeline.backend, f"{pipeline.path}: backend")
+    else:
+        select_backend(None)
     PIPELINE_KINDS[pipeline.kind].run(pipeline, quick=args.quick, seed=args.seed,
                                       out_dir=args.out or _default_out(), verbose=0 if args.quiet else 2)
     return 0
@@ -204,15 +222,21 @@ def _compare(args) -> int:
 def _add_models(commands) -> None:
     p = commands.add_parser("models", help="list the model builders: name, family, description, parameters",
                             description="List every registered builder with its parameter count at defaults.")
+    _add_backend(p)
     p.set_defaults(handler=_models)
 
 
 def _models(args) -> int:
+    from toolkit.backend import select_backend
+
+    select_backend(args.backend)
+    from toolkit.backend import label
     from toolkit.builders import registered
 
     rows = [(spec.name, spec.family, f"{spec.build().count_params():,}", spec.description)
             for spec in registered()]
     widths = [max(len(row[i]) for row in rows + [("name", "family", "parameters", "")]) for i in range(3)]
+    print(f"Keras backend: {label()}")
     print(f"{'name':<{widths[0]}}  {'family':<{widths[1]}}  {'parameters':>{widths[2]}}  description")
     for name, family, params, description in rows:
         print(f"{name:<{widths[0]}}  {family:<{widths[1]}}  {params:>{widths[2]}}  {description}")

@@ -1,10 +1,10 @@
-"""Which device trains a model, and how many threads TensorFlow may use.
+"""Which device trains a model, and how many threads the Keras backend may use.
 
-TensorFlow places Keras's work on a GPU whenever its CUDA build sees one, so using a GPU
-needs no code here (``pip install -e '.[gpu]'`` brings that build on Linux). What this
-module adds: a plain-words name of the device each model trained on, for the report, and
-per-process thread settings, so that tasks sharing a machine (Ray workers) do not each
-start one thread per core and oversubscribe it.
+TensorFlow, JAX and PyTorch each place Keras's work on a GPU when their CUDA build sees one,
+so using a GPU needs no code here (``pip install -e '.[gpu]'`` brings TensorFlow's on Linux).
+What this module adds: a plain-words name of the device each model trained on, for the
+report, and per-process thread settings, so that tasks sharing a machine (Ray workers) do
+not each start one thread per core and oversubscribe it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,12 @@ import os
 import socket
 from functools import lru_cache
 from pathlib import Path
+
+
+def _backend() -> str:
+    from toolkit.backend import requested
+
+    return requested()
 
 
 def available_cores() -> int:
@@ -24,18 +30,30 @@ def available_cores() -> int:
 
 
 def configure_threads(threads: int) -> None:
-    """Limit this process's TensorFlow to ``threads`` intra-op threads and one inter-op pool
-    thread per two of them, before TensorFlow starts its runtime.
+    """Limit this process's Keras backend to ``threads`` compute threads (TensorFlow: that
+    many intra-op threads and one inter-op thread per two), before its runtime starts.
 
-    A process whose runtime already runs with the same settings is left alone; one that
-    runs with other settings cannot change them (TensorFlow fixes them at start-up), which
-    raises :class:`RuntimeError`.
+    A TensorFlow runtime already running with other settings cannot change them (they are
+    fixed at start-up), which raises :class:`RuntimeError`. JAX reads its XLA flags when it
+    is first imported; PyTorch changes at once.
     """
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a whole number of at least 1. Received: threads={threads!r}")
     for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         os.environ[name] = str(threads)
     os.environ["TF_NUM_INTEROP_THREADS"] = str(max(1, threads // 2))
+    backend = _backend()
+    if backend == "jax":
+        if threads == 1:  # XLA's CPU client has no thread-count flag; one thread is Eigen's off switch
+            flags = os.environ.get("XLA_FLAGS", "")
+            if "xla_cpu_multi_thread_eigen" not in flags:
+                os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false").strip()
+        return
+    if backend == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+        return
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -47,7 +65,19 @@ def configure_threads(threads: int) -> None:
 
 @lru_cache(maxsize=1)
 def gpus() -> tuple[str, ...]:
-    """Names of the GPUs TensorFlow sees in this process (empty on a CPU-only build)."""
+    """Names of the GPUs the Keras backend sees in this process (empty on a CPU-only build)."""
+    backend = _backend()
+    if backend == "jax":
+        import jax
+
+        try:
+            return tuple(device.device_kind for device in jax.devices("gpu"))
+        except RuntimeError:  # no GPU platform in this jaxlib
+            return ()
+    if backend == "torch":
+        import torch
+
+        return tuple(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count()))
     import tensorflow as tf
 
     names = []
@@ -60,6 +90,19 @@ def gpus() -> tuple[str, ...]:
     return tuple(names)
 
 
+def _cpu_threads() -> int:
+    backend = _backend()
+    if backend == "torch":
+        import torch
+
+        return torch.get_num_threads()
+    if backend == "jax":
+        return 1 if "xla_cpu_multi_thread_eigen=false" in os.environ.get("XLA_FLAGS", "") else available_cores()
+    import tensorflow as tf
+
+    return tf.config.threading.get_intra_op_parallelism_threads() or available_cores()
+
+
 def training_device() -> str:
     """Where Keras trains in this process, e.g. ``"GPU 0 (NVIDIA H100 80GB HBM3) on node-3"`` or
     ``"CPU, 2 threads, on laptop"``."""
@@ -67,16 +110,17 @@ def training_device() -> str:
     found = gpus()
     if found:
         return f"GPU 0 ({found[0]}) on {host}" + (f", {len(found)} GPUs visible" if len(found) > 1 else "")
-    import tensorflow as tf
-
-    threads = tf.config.threading.get_intra_op_parallelism_threads() or available_cores()
+    threads = _cpu_threads()
     return f"CPU, {threads} thread{'s' if threads != 1 else ''}, on {host}"
 
 
 def gpu_hint() -> str:
-    """A line to show when this machine has an NVIDIA GPU that TensorFlow does not use
-    (a CPU-only build installed), else an empty string."""
+    """A line to show when this machine has an NVIDIA GPU that the Keras backend does not
+    use (a CPU-only build installed), else an empty string."""
     if not Path("/proc/driver/nvidia/version").exists() or gpus():
         return ""
+    if _backend() != "tensorflow":
+        return (f"this machine has an NVIDIA GPU but {_backend()} sees none (a CPU-only build); "
+                f"install {_backend()}'s CUDA build to train on it")
     return ("this machine has an NVIDIA GPU but TensorFlow sees none (a CPU-only build); "
             "make install-gpu (pip install -e '.[gpu]') installs the CUDA build")

@@ -106,7 +106,7 @@ CASES = {
     "bidirectional_smoother": case({"n_inputs": 2, "units": 8}, lambda: sequences(), (12, 40, 1)),
     "gan": case({"seed": 0}, lambda: ({"x": RNG.normal(3, 0.5, (512, 2)).astype("float32"), "batch_size": 64},
                                       RNG.normal(size=(16, 8)).astype("float32")), (16, 2), "d_loss", 10),
-    "wgan": case({"seed": 0}, lambda: ({"x": RNG.normal(3, 0.5, (512, 2)).astype("float32"), "batch_size": 64},
+    "wgan": case({"seed": 0, "learning_rate": 1e-3}, lambda: ({"x": RNG.normal(3, 0.5, (512, 2)).astype("float32"), "batch_size": 64},
                                        RNG.normal(size=(16, 8)).astype("float32")), (16, 2), "d_loss", 10),
     "burgers_pinn": case({"hidden_layers": 2, "units": 8}, lambda: supervised(*pinn_data(), batch=25), (100, 1)),
 }

@@ -1,8 +1,8 @@
 """Generative adversarial networks: the minimax game (saturating or non-saturating
 generator loss) and the Wasserstein loss (gradient penalty or weight clipping).
 
-The model owns its training step (TensorFlow backend), so ``fit`` trains it as the
-lectures describe, and ``keras.models.load_model`` restores it (registered serialisable
+The model owns its training step, written once for TensorFlow, JAX and PyTorch
+(:mod:`toolkit.builders.steps`), so ``fit`` trains it as the lectures describe, and ``keras.models.load_model`` restores it (registered serialisable
 under the ``toolkit`` package).
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import keras
-import tensorflow as tf
 from keras import layers, ops
 
 from toolkit.builders._common import (
@@ -18,6 +17,7 @@ from toolkit.builders._common import (
     dense_kwargs, make_optimizer, OUTPUT_ACTIVATIONS,
 )
 from toolkit.builders.recipes import get_recipe
+from toolkit.builders.steps import OptimizerGroup, SteppedModel
 from toolkit.builders.registry import register
 
 GAN_LOSSES = ("minimax", "wasserstein")
@@ -95,7 +95,7 @@ def gan_discriminator(data_dim: int = 2, hidden_units=(64, 64), activation: str 
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
-class GAN(keras.Model):
+class GAN(SteppedModel):
     """Generator and discriminator trained against each other, one fixed while the other learns.
 
     Each ``fit`` step follows the lecture's recipe: sample noise, generate fakes, update
@@ -172,12 +172,15 @@ class GAN(keras.Model):
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set both optimizers; the defaults suit the loss (Adam(2e-4, 0.5) for minimax,
         Adam(1e-4, 0.5, 0.9) for WGAN-GP, RMSprop(5e-5) for weight clipping)."""
+        kwargs.setdefault("optimizer", None)
         super().compile(**kwargs)
         self.d_optimizer = d_optimizer or self._default_optimizer()
         self.g_optimizer = g_optimizer or self._default_optimizer()
         # Built now so that a saved model's optimizer state loads back into them.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+        # What the trainers carry as "the optimizer's" state (JAX threads it through fit).
+        self.optimizer = OptimizerGroup(self.d_optimizer, self.g_optimizer)
 
     # The optimizers are built by compile() itself; a loaded model recompiles the same way.
     def get_compile_config(self):
@@ -204,16 +207,13 @@ class GAN(keras.Model):
         return keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
 
     def _penalty(self, real, fake):
-        batch = tf.shape(real)[0]
-        alpha = keras.random.uniform((batch, 1), seed=self.seed_generator)
-        flat_real = tf.reshape(real, (batch, -1))
-        mixed = tf.reshape(flat_real + alpha * (tf.reshape(fake, (batch, -1)) - flat_real), tf.shape(real))
-        with tf.GradientTape() as tape:
-            tape.watch(mixed)
-            score = self.discriminator(mixed, training=True)
-        gradient = tf.reshape(tape.gradient(score, mixed), (batch, -1))
-        norm = tf.sqrt(tf.reduce_sum(tf.square(gradient), axis=1) + 1e-12)
-        return tf.reduce_mean(tf.square(norm - 1.0))
+        batch = ops.shape(real)[0]
+        alpha = keras.random.uniform((batch, 1), seed=self.seed_generator, dtype=real.dtype)
+        flat_real = ops.reshape(real, (batch, -1))
+        mixed = ops.reshape(flat_real + alpha * (ops.reshape(fake, (batch, -1)) - flat_real), ops.shape(real))
+        gradient = self.input_gradient(lambda x: self.discriminator(x, training=True), mixed)
+        norm = ops.sqrt(ops.sum(ops.square(ops.reshape(gradient, (batch, -1))), axis=1) + 1e-12)
+        return ops.mean(ops.square(norm - 1.0))
 
     def _discriminator_loss(self, real, fake):
         real_score = self.discriminator(real, training=True)
@@ -226,32 +226,38 @@ class GAN(keras.Model):
             loss = loss + self.gradient_penalty * self._penalty(real, fake)
         return loss
 
-    def train_step(self, data):
+    def _generator_loss(self, batch):
+        score = self.discriminator(self.generator(self._noise(batch), training=True), training=True)
+        if self.loss_kind == "minimax" and self.generator_loss == "saturating":
+            # log(1 - sigmoid(s)) = -softplus(s): minimised, it pushes D(G(z)) up, weakly once D wins.
+            return -ops.mean(ops.softplus(score))
+        if self.loss_kind == "minimax":
+            return ops.mean(keras.losses.binary_crossentropy(ops.ones_like(score), score, from_logits=True))
+        return -ops.mean(score)
+
+    def step(self, data, training):
         real, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        real = tf.cast(real, self.compute_dtype)
-        batch = tf.shape(real)[0]
+        real = ops.cast(real, self.compute_dtype)
+        batch = ops.shape(real)[0]
+        if not training:
+            fake = self.generator(self._noise(batch))
+            return self._record(self._discriminator_loss(real, fake), self._generator_loss(batch))
         d_weights = self.discriminator.trainable_weights
         for _ in range(self.critic_steps):
-            # Fakes made outside the tape: the generator is a fixed adversary here.
-            fake = self.generator(self._noise(batch), training=True)
-            with tf.GradientTape() as tape:
-                d_loss = self._discriminator_loss(real, fake)
-            self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_weights), d_weights))
+            # Fakes made outside the loss: the generator is a fixed adversary here.
+            fake = ops.stop_gradient(self.generator(self._noise(batch), training=True))
+            d_loss, _, grads = self.gradients(lambda: (self._discriminator_loss(real, fake), None), d_weights)
+            self.apply(self.d_optimizer, grads, d_weights)
             if self.clip_value is not None:
                 for weight in d_weights:
                     weight.assign(ops.clip(weight, -self.clip_value, self.clip_value))
-        g_weights = self.generator.trainable_weights
-        with tf.GradientTape() as tape:
-            score = self.discriminator(self.generator(self._noise(batch), training=True), training=True)
-            if self.loss_kind == "minimax" and self.generator_loss == "saturating":
-                # log(1 - sigmoid(s)) = -softplus(s): minimised, it pushes D(G(z)) up, weakly once D wins.
-                g_loss = -ops.mean(ops.softplus(score))
-            elif self.loss_kind == "minimax":
-                g_loss = ops.mean(keras.losses.binary_crossentropy(ops.ones_like(score), score, from_logits=True))
-            else:
-                g_loss = -ops.mean(score)
         # Only the generator's weights move: the discriminator is the fixed adversary now.
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_weights), g_weights))
+        g_weights = self.generator.trainable_weights
+        g_loss, _, grads = self.gradients(lambda: (self._generator_loss(batch), None), g_weights)
+        self.apply(self.g_optimizer, grads, g_weights)
+        return self._record(d_loss, g_loss)
+
+    def _record(self, d_loss, g_loss):
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}

@@ -33,7 +33,10 @@ class Jet(NamedTuple):
 
 
 def _dense(jet: Jet, layer) -> Jet | None:
-    kernel, bias = layer.kernel, layer.bias
+    # As tensors of the jet's dtype: Keras 3.15's torch matmul of a float64 tensor and a
+    # float64 *variable* returns float32.
+    kernel = ops.cast(layer.kernel, jet.u.dtype)
+    bias = None if layer.bias is None else ops.cast(layer.bias, jet.u.dtype)
     z = ops.matmul(jet.u, kernel)
     if bias is not None:
         z = z + bias
@@ -106,7 +109,26 @@ def taylor_jet(network, points) -> Jet | None:
 
 
 def tape_jet(network, points) -> Jet:
-    """u and its (t, x) derivatives by nested gradient tapes (any network; TensorFlow)."""
+    """u and its (t, x) derivatives by nested reverse-mode differentiation (any pointwise
+    network): gradient tapes on TensorFlow, ``torch.autograd.grad`` on PyTorch, ``jax.grad``
+    on JAX. Each row's u depends on that row alone, so the gradient of the batch sum is
+    every row's gradient."""
+    backend = keras.backend.backend()
+    if backend == "torch":
+        import torch
+
+        points = points.detach().requires_grad_(True)
+        u = network(points)
+        (first,) = torch.autograd.grad(u.sum(), points, create_graph=True)
+        (second,) = torch.autograd.grad(first[:, 1].sum(), points, create_graph=True)
+        return Jet(u, first[:, 0:1], first[:, 1:2], second[:, 1:2])
+    if backend == "jax":
+        import jax
+
+        gradient = jax.grad(lambda p: network(p).sum())
+        first = gradient(points)
+        second = jax.grad(lambda p: gradient(p)[:, 1].sum())(points)
+        return Jet(network(points), first[:, 0:1], first[:, 1:2], second[:, 1:2])
     import tensorflow as tf
 
     t, x = points[:, 0:1], points[:, 1:2]

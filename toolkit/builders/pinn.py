@@ -12,7 +12,6 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers, ops
 
 from toolkit.builders.pde import BURGERS_NU, BurgersResidual, HeatResidual, Jet, PDEResidual  # noqa: F401
@@ -22,6 +21,7 @@ from toolkit.builders._common import (
     make_optimizer, ACTIVATIONS, INITIALIZERS,
 )
 from toolkit.builders.registry import register
+from toolkit.builders.steps import SteppedModel
 
 @keras.saving.register_keras_serializable(package="toolkit")
 class BoxScaling(layers.Layer):
@@ -153,7 +153,7 @@ def network_dtype(network) -> str:
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
-class PINN(keras.Model):
+class PINN(SteppedModel):
     """A network u(points) trained on data error + weighted PDE residual.
 
     ``fit(points, u)`` takes the initial / boundary data; the collocation points, where
@@ -205,16 +205,22 @@ class PINN(keras.Model):
         data_loss = ops.mean(ops.square(network(points) - ops.reshape(u, (-1, 1))))
         if self.collocation is None:
             raise ValueError("no collocation points: call set_collocation(points) before fit")
-        residual = self.residual(network, tf.constant(self.collocation, dtype=dtype))
+        residual = self.residual(network, ops.convert_to_tensor(self.collocation, dtype=dtype))
         return data_loss, ops.mean(ops.square(residual))
 
-    def train_step(self, data):
+    def step(self, data, training):
         points, u, _ = keras.utils.unpack_x_y_sample_weight(data)
-        with tf.GradientTape() as tape:
+
+        def loss():
             data_loss, residual_loss = self.loss_terms(points, u)
-            total = data_loss + self.residual_weight * residual_loss
+            return data_loss + self.residual_weight * residual_loss, (data_loss, residual_loss)
+
         weights = self.network.trainable_weights
-        self.optimizer.apply_gradients(zip(tape.gradient(total, weights), weights))
+        if training:
+            total, (data_loss, residual_loss), grads = self.gradients(loss, weights)
+            self.apply(self.optimizer, grads, weights)
+        else:
+            total, (data_loss, residual_loss) = loss()
         self.total_tracker.update_state(total)
         self.data_tracker.update_state(data_loss)
         self.residual_tracker.update_state(residual_loss)
@@ -280,6 +286,15 @@ def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, ac
         raise ValueError(f"`lower` and `upper` must give {input_dim} coordinates with lower < upper. "
                          f"Received: lower={tuple(lower)}, upper={tuple(upper)}")
     check_choice("dtype", dtype, ("float32", "float64"))
+    if dtype == "float64" and keras.backend.backend() == "torch":
+        raise ValueError("float64 networks run on tensorflow or jax: Keras's type promotion computes float64 "
+                         "matrix products in float32 on torch. Received: dtype='float64'")
+    if dtype == "float64" and keras.backend.backend() == "jax":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            raise ValueError("float64 on JAX needs its 64-bit mode: set JAX_ENABLE_X64=1 before Python starts. "
+                             "Received: dtype='float64'")
     if (periodic or initial is not None) and input_dim != 2:
         raise ValueError(f"`periodic` and `initial` need points (t, x). Received: input_dim={input_dim}")
     if initial is not None:

@@ -4,8 +4,8 @@ and a conditional VAE on any input vector.
 Raissi's tutorial models the decoder p(y|z) as N(mu(z), Sigma(z)) with mu and a diagonal
 Sigma each given by a network, and trains on the negative log-likelihood plus the KL
 divergence of the encoder's q(z|y) from N(0, I); its conditional VAE does the same with
-p(y|x, z) and q(z|x, y) for an input x. Both own their training step (TensorFlow
-backend) and save and load with ``keras.models.load_model``.
+p(y|x, z) and q(z|x, y) for an input x. Both own their training step, written once for TensorFlow,
+JAX and PyTorch (:mod:`toolkit.builders.steps`), and save and load with ``keras.models.load_model``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers, ops
 
 from toolkit.builders._common import (
@@ -22,6 +21,7 @@ from toolkit.builders._common import (
     dense_kwargs, make_optimizer,
 )
 from toolkit.builders.registry import register
+from toolkit.builders.steps import SteppedModel
 
 RECONSTRUCTIONS = ("gaussian", "binary_crossentropy", "mse")
 #: Floor of the decoder's log-variance in the likelihood (variance >= 4.5e-5): without it a
@@ -55,7 +55,7 @@ class Sampling(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
-class VAE(keras.Model):
+class VAE(SteppedModel):
     """Variational autoencoder trained on reconstruction + beta * KL, each tracked alone.
 
     Args:
@@ -140,19 +140,20 @@ class VAE(keras.Model):
         self.kl_tracker.update_state(kl)
         return {m.name: m.result() for m in self.metrics}
 
-    def train_step(self, data):
+    def step(self, data, training):
         inputs, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        with tf.GradientTape() as tape:
-            reconstruction, kl = self._loss_terms(inputs, training=True)
-            total = reconstruction + self.beta * kl
-        weights = self.trainable_weights
-        self.optimizer.apply_gradients(zip(tape.gradient(total, weights), weights))
-        return self._record(reconstruction, kl, total)
+        if not training:
+            reconstruction, kl = self._loss_terms(inputs, training=False)
+            return self._record(reconstruction, kl, reconstruction + self.beta * kl)
 
-    def test_step(self, data):
-        inputs, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        reconstruction, kl = self._loss_terms(inputs, training=False)
-        return self._record(reconstruction, kl, reconstruction + self.beta * kl)
+        def loss():
+            reconstruction, kl = self._loss_terms(inputs, training=True)
+            return reconstruction + self.beta * kl, (reconstruction, kl)
+
+        weights = self.trainable_weights
+        total, (reconstruction, kl), grads = self.gradients(loss, weights)
+        self.apply(self.optimizer, grads, weights)
+        return self._record(reconstruction, kl, total)
 
     def _draw(self, decoder_inputs, n, rng, sample):
         output = self.decoder.predict(decoder_inputs, verbose=0)

@@ -77,7 +77,7 @@ def leaderboard_document(rows: list[dict], tickers: list[dict], *, settings: dic
             "page": "leaderboard.html", "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "executor": executor, "config": settings, "tickers": tickers,
             "rows": [{k: _clean(v) for k, v in row.items()} for row in rows], "seconds": seconds,
-            "versions": versions}
+            "backend": versions.get("keras backend"), "versions": versions}
 
 
 def write_leaderboard(folder: Path, rows: list[dict], tickers: list[dict], *, settings: dict, executor: str,

@@ -102,7 +102,8 @@ def write_science_report(result: ScienceResult, out_dir) -> Path:
         result.seconds["report"] = time.perf_counter() - started
         document = {"kind": result.kind, "title": result.title, "summary": result.summary,
                     "metrics": result.metrics, "config": result.config, "warnings": result.warnings,
-                    "seconds": result.seconds, "versions": result.versions, "finished_at": result.finished_at}
+                    "seconds": result.seconds,
+                    "backend": result.versions.get("keras backend"), "versions": result.versions, "finished_at": result.finished_at}
         atomic_write_text(staging / "metrics.json", json.dumps(to_jsonable(document), indent=2, default=str))
         atomic_write_text(staging / "report.html", html)
     update_index(final.parent)

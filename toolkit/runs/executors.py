@@ -130,7 +130,7 @@ def _versions_task():
 
 
 # What must match between the driver and the workers for the numbers to be the same.
-MATCHING = ("toolkit", "python", "keras", "tensorflow", "tensorflow-cpu", "numpy", "statsforecast")
+MATCHING = ("toolkit", "python", "keras backend", "keras", "tensorflow", "tensorflow-cpu", "numpy", "statsforecast")
 
 
 class RayExecutor:
@@ -192,7 +192,11 @@ class RayExecutor:
 
         started = time.perf_counter()
         if not ray.is_initialized():
-            kwargs = dict(include_dashboard=False, log_to_driver=False, configure_logging=False)
+            from toolkit.backend import requested
+
+            # The workers import Keras on the driver's backend (checked below with the versions).
+            kwargs = dict(include_dashboard=False, log_to_driver=False, configure_logging=False,
+                          runtime_env={"env_vars": {"KERAS_BACKEND": requested()}})
             try:
                 if self.address:
                     ray.init(address=self.address, **kwargs)
@@ -261,10 +265,11 @@ class RayExecutor:
                 try:
                     values[ready[0]] = ray.get(ready[0])
                 except Exception as err:  # noqa: BLE001 - one ticker's failure must not stop the others
-                    for ref in job_refs:
-                        if ref in pending:
-                            ray.cancel(ref, force=True)
-                            pending.discard(ref)
+                    # The ticker's other tasks are dropped, not cancelled: Ray 2.60's driver aborts
+                    # (exit 1, "Tried to complete task that was not pending") when a force-cancelled
+                    # task's reply races its cancellation. Their results are never fetched; a
+                    # final task waiting on a failed fold fails at once.
+                    pending.difference_update(job_refs)
                     yield TickerDone(job, error=describe_error(err), seconds=time.perf_counter() - started[job.label])
                     continue
                 pending.discard(ready[0])
@@ -275,8 +280,11 @@ class RayExecutor:
                     yield TickerDone(job, folds=list(folds), final=final,
                                      seconds=time.perf_counter() - started[job.label])
         finally:
-            for ref in pending:  # Ctrl-C, SIGTERM or an error in the driver: stop the workers' tasks
-                ray.cancel(ref, force=True)
+            # Ctrl-C, SIGTERM or an error in the driver: stop the workers' tasks. An instance
+            # started here goes down with stop(), tasks and all; on a cluster, cancel them.
+            if not self._started_here:
+                for ref in pending:
+                    ray.cancel(ref, force=True)
 
 
 def make_executor(name: str, *, address: str | None = None, cpus_per_task: int = 1,

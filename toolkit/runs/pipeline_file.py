@@ -1,7 +1,7 @@
 """Pipeline files: TOML (read with the standard library) naming a run's data and settings.
 
-A file has a top-level ``kind`` (which run executes it), an optional ``description``, and
-one table per section the kind defines. Unknown keys and values of the wrong type are
+A file has a top-level ``kind`` (which run executes it), an optional ``description``, an
+optional ``backend`` (the Keras backend, as ``--backend``), and one table per section the kind defines. Unknown keys and values of the wrong type are
 errors that name the file, the key and what is allowed: a typo must never fall back to a
 default silently.
 """
@@ -23,6 +23,7 @@ class PipelineFile:
     kind: str
     description: str
     sections: dict[str, dict] = field(default_factory=dict)
+    backend: str | None = None
 
 
 def resolve_pipeline(name_or_path: str) -> Path:
@@ -92,10 +93,17 @@ def load_pipeline(path: str | Path, kinds: dict[str, dict[str, dict]]) -> Pipeli
     if kind not in kinds:
         raise UsageError(f"{path}: 'kind' must be one of {', '.join(sorted(kinds))}. Received: {kind!r}")
     description = document.pop("description", "")
+    backend = document.pop("backend", None)
+    if backend is not None:
+        from toolkit.backend import BACKENDS, check_backend
+
+        if not isinstance(backend, str):
+            raise UsageError(f"{path}: backend must be one of {', '.join(BACKENDS)}. Received: {backend!r}")
+        check_backend(backend, f"{path}: backend")
     sections = {}
     for section, values in document.items():
         if section not in kinds[kind]:
             raise UsageError(f"{path}: unknown section [{section}] for kind {kind!r}; allowed: "
                              f"{', '.join(sorted(kinds[kind]))}")
         sections[section] = check_section(path, section, values, kinds[kind][section])
-    return PipelineFile(path=path, kind=kind, description=str(description), sections=sections)
+    return PipelineFile(path=path, kind=kind, description=str(description), sections=sections, backend=backend)

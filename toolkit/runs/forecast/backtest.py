@@ -44,12 +44,15 @@ from toolkit.runs.forecast.result import FoldOutcome, ForecastResult
 __all__ = ["ForecastPlan", "FinalFit", "FoldOutcome", "ForecastResult", "plan_forecast", "run_fold", "run_folds",
            "final_epochs", "fit_final", "assemble", "run_forecast", "library_versions"]
 
-LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas", "scikit-learn", "scipy", "statsforecast",
+LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "jax", "jaxlib", "torch", "numpy", "pandas", "scikit-learn", "scipy", "statsforecast",
              "exchange-calendars", "yfinance", "ray")
 
 
 def library_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+    """Python's version, the Keras backend this run trains on, and every library's version."""
+    from toolkit.backend import describe, label
+
+    versions = {"python": platform.python_version(), "keras backend": label(describe())}
     for name in LIBRARIES:
         try:
             versions[name] = metadata.version(name)

@@ -48,6 +48,7 @@ def metrics_document(result: ForecastResult) -> dict:
                           "final_training": m.training.as_dict() if m.training is not None else None}
                    for name, m in result.models.items()},
         "seconds": result.seconds,
+        "backend": result.versions.get("keras backend"),
         "versions": result.versions,
         "finished_at": result.finished_at,
     })

@@ -176,11 +176,10 @@ class _Recurrent(_KerasModel):
     def interval_prices(self, data, part):
         if self.config.multistep == "recursive" or not self.config.mc_samples:
             return {}
-        import tensorflow as tf
+        from toolkit.training.mc_dropout import mc_dropout_draws
 
         x, origin = part_inputs(data, part)
-        stochastic = tf.function(lambda batch: self.model(batch, training=True))
-        draws = np.stack([stochastic(tf.constant(x)).numpy() for _ in range(self.config.mc_samples)])
+        draws = mc_dropout_draws(self.model, x, self.config.mc_samples)
         residuals = self._targets(data, "validation") - self._predict_scaled(data.x["validation"])
         variance = draws.var(axis=0) + residuals.var(axis=0)
         center = self._predict_scaled(x)
