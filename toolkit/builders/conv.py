@@ -9,6 +9,7 @@ from toolkit.builders._common import (
     check_dense_options, check_output_and_loss, check_positive_int, check_rate, check_units, compile_model,
     dense_kwargs,
 )
+from toolkit.builders.fused import FusedLSTM
 from toolkit.builders.registry import register
 
 
@@ -255,7 +256,7 @@ def cnn_lstm(
         check_positive_int(key, value)
     inputs = keras.Input(shape=(window, n_features), name="window")
     x = _conv1d_stack(inputs, filters, kernel_size, pool_size, hidden)
-    x = layers.LSTM(lstm_units, name="lstm")(x)
+    x = FusedLSTM(lstm_units, name="lstm")(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
     x = layers.Dense(dense_units, name="dense_1", **hidden)(x)

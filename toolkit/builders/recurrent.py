@@ -9,10 +9,12 @@ from toolkit.builders._common import (
     check_choice, check_dense_options, check_output_and_loss, check_positive_int, compile_model,
     dense_kwargs, initializer,
 )
+from toolkit.builders.fused import FusedLSTM
 from toolkit.builders.options import activation as activation_fn
 from toolkit.builders.registry import register
 
-CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "simple": layers.SimpleRNN}
+# FusedLSTM is keras.layers.LSTM with PyTorch's fused kernel on the torch backend.
+CELLS = {"lstm": FusedLSTM, "gru": layers.GRU, "simple": layers.SimpleRNN}
 
 
 @register("stacked_lstm", "recurrent", "Two LSTM(256) layers with dropout 0.4 on 60-step windows")

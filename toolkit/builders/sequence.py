@@ -21,10 +21,11 @@ from keras import layers
 from toolkit.builders._common import (
     check_choice, check_dense_options, check_output_and_loss, check_positive_int, compile_model, initializer,
 )
+from toolkit.builders.fused import FusedLSTM
 from toolkit.builders.options import activation as activation_fn
 from toolkit.builders.registry import register
 
-CELLS = {"simple": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
+CELLS = {"simple": layers.SimpleRNN, "lstm": FusedLSTM, "gru": layers.GRU}
 
 
 @register("sequence_rnn", "sequence", "Recurrent network with an output at every step (simple, LSTM or GRU cells)")
