@@ -20,6 +20,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -138,7 +139,13 @@ def forecast_wall(backends) -> list[dict]:
             if done.returncode != 0:
                 raise SystemExit(f"forecast on {backend} failed: {done.stderr.strip()[-2000:]}")
             result = [line for line in done.stdout.splitlines() if line.startswith("[result]")]
-            rows.append({"backend": backend, "wall_seconds": round(seconds, 1), "result": result})
+            # Early stopping ends each backend's LSTM at its own epoch (their seeds draw other
+            # initial weights), so the per-epoch time is the like-for-like figure.
+            lstm = [(int(n), float(s)) for n, s in re.findall(r"\[lstm\] (\d+) epoch\(s\) in ([\d.]+) s", done.stdout)]
+            epochs, train = sum(n for n, _ in lstm), sum(s for _, s in lstm)
+            rows.append({"backend": backend, "wall_seconds": round(seconds, 1), "lstm_epochs": epochs,
+                         "lstm_train_seconds": round(train, 1),
+                         "lstm_seconds_per_epoch": round(train / epochs, 2) if epochs else None, "result": result})
     return rows
 
 

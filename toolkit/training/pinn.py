@@ -30,8 +30,10 @@ class PINNObjective:
 
     def __init__(self, network, residual, collocation, data_points=None, data_values=None,
                  residual_weight: float = 1.0):
+        from toolkit.backend import require_backend
         from toolkit.builders.pinn import network_dtype
 
+        require_backend("PINNObjective (an XLA-compiled TensorFlow function)", ("tensorflow",))
         self.network = network
         self.residual = residual
         self.dtype = network_dtype(network)
