@@ -146,7 +146,14 @@ def test_trains_predicts_and_round_trips(name, tmp_path):
     path = tmp_path / f"{name}.keras"
     model.save(path)
     loaded = keras.models.load_model(path, safe_mode=True)
-    np.testing.assert_array_equal(loaded.predict(predict_input, verbose=0), predicted)
+    if keras.backend.backend() == "torch":
+        # Same weights bit for bit; PyTorch's CPU matmul may sum in another order for a
+        # freshly created parameter than for one updated in place by training.
+        np.testing.assert_allclose(loaded.predict(predict_input, verbose=0), predicted, rtol=1e-6, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(loaded.predict(predict_input, verbose=0), predicted)
+    for mine, theirs in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
 
 
 @pytest.mark.parametrize("name", ["vae", "cvae", "gan", "wgan"])
