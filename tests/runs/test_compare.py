@@ -1,8 +1,10 @@
 """toolkit compare: the same models side by side across runs, differences marked."""
 
 import json
+import shutil
 from dataclasses import replace
 
+import keras
 import pytest
 
 from tests.browser import check_report
@@ -36,6 +38,20 @@ def test_comparison_sets_models_side_by_side_and_marks_differences(two_runs, tmp
     assert [row["model"] for row in document["rows"]] == json.loads((first / "metrics.json").read_text())["ranking"]
     assert f'href="{report.parent.name}/report.html"' in (out / "index.html").read_text()
     check_report(report, ["Models side by side", "Settings", "Verdicts"], "compare")
+
+
+def test_runs_on_other_backends_are_marked(two_runs, tmp_path):
+    out, first, _ = two_runs
+    other = tmp_path / "forecast-on-torch"
+    shutil.copytree(first, other)
+    metrics = json.loads((other / "metrics.json").read_text())
+    assert metrics["backend"].startswith(f"{keras.backend.backend()} ")
+    metrics["backend"] = "torch 2.13.0 (Keras 3.15.1)"  # as a run with --backend torch records it
+    (other / "metrics.json").write_text(json.dumps(metrics))
+    report = compare_job([str(first), str(other)], tmp_path / "out", log=lambda line: None)
+    document = json.loads((report.parent / "metrics.json").read_text())
+    assert "backend" in document["differing"]
+    assert "backend (differs)" in report.read_text()
 
 
 def test_compare_refuses_what_is_not_two_forecast_runs(two_runs, tmp_path, capsys):

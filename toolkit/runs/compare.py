@@ -17,7 +17,7 @@ from pathlib import Path
 from toolkit.errors import UsageError
 
 SETTINGS = ("ticker", "target", "window", "horizon", "folds", "fold_mode", "features", "models", "epochs",
-            "lstm_units", "seed", "multistep", "first_date", "last_date")
+            "lstm_units", "seed", "multistep", "first_date", "last_date", "backend")
 
 
 def _metrics_path(run: str | Path) -> Path:
@@ -47,6 +47,7 @@ def load_run(run: str | Path) -> dict:
 def _settings(document: dict) -> dict:
     config = dict(document.get("config") or {})
     config["ticker"] = document.get("ticker")
+    config["backend"] = document.get("backend")  # the Keras backend (absent in runs before it was recorded)
     folds = document.get("folds") or [{}]
     config["first_date"] = (folds[0].get("audit") or {}).get("train_first")
     config["last_date"] = (folds[-1].get("audit") or {}).get("test_last")
