@@ -2,8 +2,9 @@
 generator loss) and the Wasserstein loss (gradient penalty or weight clipping).
 
 The model owns its training step, written once for TensorFlow, JAX and PyTorch
-(:mod:`toolkit.builders.steps`), so ``fit`` trains it as the lectures describe, and ``keras.models.load_model`` restores it (registered serialisable
-under the ``toolkit`` package).
+(:mod:`toolkit.builders.steps`), so ``fit`` trains it as the lectures describe, and
+``keras.models.load_model`` restores it (registered serialisable under the ``toolkit``
+package).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from toolkit.builders._common import (
     dense_kwargs, make_optimizer, OUTPUT_ACTIVATIONS,
 )
 from toolkit.builders.recipes import get_recipe
-from toolkit.builders.steps import OptimizerGroup, SteppedModel
+from toolkit.builders.steps import OptimizerGroup, SteppedModel, input_gradient
 from toolkit.builders.registry import register
 
 GAN_LOSSES = ("minimax", "wasserstein")
@@ -211,7 +212,7 @@ class GAN(SteppedModel):
         alpha = keras.random.uniform((batch, 1), seed=self.seed_generator, dtype=real.dtype)
         flat_real = ops.reshape(real, (batch, -1))
         mixed = ops.reshape(flat_real + alpha * (ops.reshape(fake, (batch, -1)) - flat_real), ops.shape(real))
-        gradient = self.input_gradient(lambda x: self.discriminator(x, training=True), mixed)
+        gradient = input_gradient(lambda x: self.discriminator(x, training=True), mixed)
         norm = ops.sqrt(ops.sum(ops.square(ops.reshape(gradient, (batch, -1))), axis=1) + 1e-12)
         return ops.mean(ops.square(norm - 1.0))
 

@@ -110,38 +110,14 @@ def taylor_jet(network, points) -> Jet | None:
 
 def tape_jet(network, points) -> Jet:
     """u and its (t, x) derivatives by nested reverse-mode differentiation (any pointwise
-    network): gradient tapes on TensorFlow, ``torch.autograd.grad`` on PyTorch, ``jax.grad``
-    on JAX. Each row's u depends on that row alone, so the gradient of the batch sum is
-    every row's gradient."""
-    backend = keras.backend.backend()
-    if backend == "torch":
-        import torch
+    network), through :func:`toolkit.builders.steps.input_gradient`: gradient tapes on
+    TensorFlow, ``torch.autograd.grad`` on PyTorch, ``jax.grad`` on JAX. Each row's u depends
+    on that row alone, so the gradient of the batch sum is every row's gradient."""
+    from toolkit.builders.steps import input_gradient
 
-        points = points.detach().requires_grad_(True)
-        u = network(points)
-        (first,) = torch.autograd.grad(u.sum(), points, create_graph=True)
-        (second,) = torch.autograd.grad(first[:, 1].sum(), points, create_graph=True)
-        return Jet(u, first[:, 0:1], first[:, 1:2], second[:, 1:2])
-    if backend == "jax":
-        import jax
-
-        gradient = jax.grad(lambda p: network(p).sum())
-        first = gradient(points)
-        second = jax.grad(lambda p: gradient(p)[:, 1].sum())(points)
-        return Jet(network(points), first[:, 0:1], first[:, 1:2], second[:, 1:2])
-    import tensorflow as tf
-
-    t, x = points[:, 0:1], points[:, 1:2]
-    with tf.GradientTape() as outer:
-        outer.watch(x)
-        with tf.GradientTape(persistent=True) as inner:
-            inner.watch(t)
-            inner.watch(x)
-            u = network(tf.concat([t, x], axis=1))
-        u_t = inner.gradient(u, t)
-        u_x = inner.gradient(u, x)
-    u_xx = outer.gradient(u_x, x)
-    return Jet(u, u_t, u_x, u_xx)
+    first = input_gradient(network, points)
+    second = input_gradient(lambda p: input_gradient(network, p)[:, 1:2], points)
+    return Jet(network(points), first[:, 0:1], first[:, 1:2], second[:, 1:2])
 
 
 def derivatives(network, points, method: str = "auto") -> Jet:

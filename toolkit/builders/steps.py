@@ -50,6 +50,30 @@ class OptimizerGroup:
         return loss
 
 
+def input_gradient(fn: Callable, inputs):
+    """Gradient of ``sum(fn(inputs))`` with respect to ``inputs``, itself differentiable (with
+    respect to the weights, and to ``inputs`` again when nested: the WGAN-GP penalty and
+    PDE residuals need both) on TensorFlow, PyTorch and JAX."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            out = fn(inputs)
+        return tape.gradient(out, inputs)
+    if backend == "torch":
+        import torch
+
+        if not inputs.requires_grad:  # a leaf to differentiate by; nested calls keep the outer graph
+            inputs = inputs.detach().requires_grad_(True)
+        out = fn(inputs)
+        return torch.autograd.grad(out.sum(), inputs, create_graph=True)[0]
+    import jax
+
+    return jax.grad(lambda x: fn(x).sum())(inputs)
+
+
 def _zeros_for_none(gradients, variables):
     from keras import ops
 
@@ -84,7 +108,8 @@ class SteppedModel(keras.Model):
 
             loss, aux = loss_fn()
             gradients = torch.autograd.grad(loss, [v.value for v in variables], allow_unused=True)
-            return loss.detach(), _detach(aux), _zeros_for_none(list(gradients), variables)
+            aux = keras.tree.map_structure(lambda t: t.detach() if isinstance(t, torch.Tensor) else t, aux)
+            return loss.detach(), aux, _zeros_for_none(list(gradients), variables)
         if backend == "jax":
             return self._jax_gradients(loss_fn, variables)
         raise ValueError(f"{type(self).__name__} trains on tensorflow, jax or torch. "
@@ -112,27 +137,6 @@ class SteppedModel(keras.Model):
             if new is not old:  # assigned inside the loss: record it in the step's scope (or store it)
                 variable.assign(new)
         return loss, aux, list(grads)
-
-    def input_gradient(self, fn: Callable, inputs):
-        """Gradient of ``sum(fn(inputs))`` with respect to ``inputs``, itself differentiable
-        with respect to the weights (the WGAN-GP penalty and PDE residuals need both)."""
-        backend = keras.backend.backend()
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            with tf.GradientTape() as tape:
-                tape.watch(inputs)
-                out = fn(inputs)
-            return tape.gradient(out, inputs)
-        if backend == "torch":
-            import torch
-
-            inputs = inputs.detach().requires_grad_(True)
-            out = fn(inputs)
-            return torch.autograd.grad(out.sum(), inputs, create_graph=True)[0]
-        import jax
-
-        return jax.grad(lambda x: fn(x).sum())(inputs)
 
     @staticmethod
     def apply(optimizer, gradients, variables) -> None:
@@ -175,14 +179,3 @@ class SteppedModel(keras.Model):
         new_state = tuple([scope.get_current_value(v) for v in refs] for refs in groups)
         return logs, new_state
 
-
-def _detach(tree):
-    import torch
-
-    if isinstance(tree, torch.Tensor):
-        return tree.detach()
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(_detach(item) for item in tree)
-    if isinstance(tree, dict):
-        return {key: _detach(value) for key, value in tree.items()}
-    return tree

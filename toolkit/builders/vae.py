@@ -4,8 +4,9 @@ and a conditional VAE on any input vector.
 Raissi's tutorial models the decoder p(y|z) as N(mu(z), Sigma(z)) with mu and a diagonal
 Sigma each given by a network, and trains on the negative log-likelihood plus the KL
 divergence of the encoder's q(z|y) from N(0, I); its conditional VAE does the same with
-p(y|x, z) and q(z|x, y) for an input x. Both own their training step, written once for TensorFlow,
-JAX and PyTorch (:mod:`toolkit.builders.steps`), and save and load with ``keras.models.load_model``.
+p(y|x, z) and q(z|x, y) for an input x. Both own their training step, written once for
+TensorFlow, JAX and PyTorch (:mod:`toolkit.builders.steps`), and save and load with
+``keras.models.load_model``.
 """
 
 from __future__ import annotations
