@@ -102,3 +102,17 @@ def test_cli_backend_flag_beats_the_environment_in_a_fresh_process(backend):
 def test_cli_bad_backend_is_one_line_before_any_work(capsys):
     assert main(["forecast", "--backend", "nope", "--offline"]) == 2
     assert capsys.readouterr().err == "toolkit: error: --backend must be one of tensorflow, jax, torch. Received: 'nope'\n"
+
+
+@pytest.mark.skipif(ACTIVE != "tensorflow" or not find_spec("jax"), reason="needs Keras on tensorflow, jax installed")
+def test_run_takes_the_file_backend_and_the_flag_over_it(tmp_path, capsys):
+    path = tmp_path / "p.toml"
+    path.write_text('kind = "sine"\nbackend = "jax"\n')
+    assert main(["run", str(path), "--quick", "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"toolkit: error: {path}: backend jax: Keras already runs on tensorflow in this process and cannot switch; "
+        "start a new process with KERAS_BACKEND=jax")
+    path.write_text('kind = "sine"\nbackend = "tensorflow"\n')
+    assert main(["run", str(path), "--quick", "--backend", "jax", "--out", str(tmp_path / "out")]) == 2
+    assert "error: --backend jax: Keras already runs on tensorflow" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -21,6 +21,8 @@ from toolkit.errors import UsageError
 
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT = "tensorflow"
+#: The key under which every run's library versions (and ``metrics.json``) name the backend.
+VERSIONS_KEY = "keras backend"
 #: How to install each backend (the setup.cfg extras; TensorFlow comes with the package).
 INSTALL = {"tensorflow": "pip install -e .", "jax": "pip install -e '.[jax]' (or make install-jax)",
            "torch": "pip install -e '.[torch]' (or make install-torch)"}
@@ -58,7 +60,7 @@ def select_backend(name: str | None, source: str = "--backend") -> str:
         source = "KERAS_BACKEND"
     check_backend(name, source)
     if "keras" in sys.modules:
-        active = sys.modules["keras"].backend.backend()
+        active = requested()
         if active != name:
             raise UsageError(f"{source} {name}: Keras already runs on {active} in this process and cannot switch; "
                              f"start a new process with KERAS_BACKEND={name}")
@@ -71,9 +73,8 @@ def describe() -> dict:
     """The backend in use, as reports record it: name, its version and Keras's."""
     import keras
 
-    name = keras.backend.backend()
-    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(name, name)
-    version = getattr(sys.modules.get(module) or importlib.import_module(module), "__version__", "unknown")
+    name = keras.backend.backend()  # also the name of the backend's module
+    version = getattr(sys.modules.get(name) or importlib.import_module(name), "__version__", "unknown")
     return {"name": name, "version": version, "keras": keras.__version__}
 
 

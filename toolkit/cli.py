@@ -190,12 +190,9 @@ def _run(args) -> int:
     from toolkit.runs.registry import PIPELINE_KINDS
 
     pipeline = load_pipeline(resolve_pipeline(args.pipeline), {k: v.sections for k, v in PIPELINE_KINDS.items()})
-    if args.backend is not None:  # the command line over the file, the file over $KERAS_BACKEND
-        select_backend(args.backend)
-    elif pipeline.backend is not None:
-        select_backend(pipeline.backend, f"{pipeline.path}: backend")
-    else:
-        select_backend(None)
+    # The command line over the file, the file over $KERAS_BACKEND (what None selects).
+    given = args.backend is not None
+    select_backend(args.backend if given else pipeline.backend, "--backend" if given else f"{pipeline.path}: backend")
     PIPELINE_KINDS[pipeline.kind].run(pipeline, quick=args.quick, seed=args.seed,
                                       out_dir=args.out or _default_out(), verbose=0 if args.quiet else 2)
     return 0
@@ -227,10 +224,9 @@ def _add_models(commands) -> None:
 
 
 def _models(args) -> int:
-    from toolkit.backend import select_backend
+    from toolkit.backend import label, select_backend
 
     select_backend(args.backend)
-    from toolkit.backend import label
     from toolkit.builders import registered
 
     rows = [(spec.name, spec.family, f"{spec.build().count_params():,}", spec.description)

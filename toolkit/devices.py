@@ -119,8 +119,9 @@ def gpu_hint() -> str:
     use (a CPU-only build installed), else an empty string."""
     if not Path("/proc/driver/nvidia/version").exists() or gpus():
         return ""
-    if _backend() != "tensorflow":
-        return (f"this machine has an NVIDIA GPU but {_backend()} sees none (a CPU-only build); "
-                f"install {_backend()}'s CUDA build to train on it")
+    backend = _backend()
+    if backend != "tensorflow":
+        return (f"this machine has an NVIDIA GPU but {backend} sees none (a CPU-only build); "
+                f"install {backend}'s CUDA build to train on it")
     return ("this machine has an NVIDIA GPU but TensorFlow sees none (a CPU-only build); "
             "make install-gpu (pip install -e '.[gpu]') installs the CUDA build")

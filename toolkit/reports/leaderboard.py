@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit.backend import VERSIONS_KEY
 from toolkit.reports.html import render
 
 COLUMNS = ("ticker", "status", "rank", "model", "title", "MASE", "MAE", "dm_p_holm", "beats_naive", "direction",
@@ -77,7 +78,7 @@ def leaderboard_document(rows: list[dict], tickers: list[dict], *, settings: dic
             "page": "leaderboard.html", "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "executor": executor, "config": settings, "tickers": tickers,
             "rows": [{k: _clean(v) for k, v in row.items()} for row in rows], "seconds": seconds,
-            "backend": versions.get("keras backend"), "versions": versions}
+            "backend": versions.get(VERSIONS_KEY), "versions": versions}
 
 
 def write_leaderboard(folder: Path, rows: list[dict], tickers: list[dict], *, settings: dict, executor: str,

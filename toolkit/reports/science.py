@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from toolkit.backend import VERSIONS_KEY
 from toolkit.reports.html import figure_to_data_uri, render
 
 
@@ -103,7 +104,8 @@ def write_science_report(result: ScienceResult, out_dir) -> Path:
         document = {"kind": result.kind, "title": result.title, "summary": result.summary,
                     "metrics": result.metrics, "config": result.config, "warnings": result.warnings,
                     "seconds": result.seconds,
-                    "backend": result.versions.get("keras backend"), "versions": result.versions, "finished_at": result.finished_at}
+                    "backend": result.versions.get(VERSIONS_KEY), "versions": result.versions,
+                    "finished_at": result.finished_at}
         atomic_write_text(staging / "metrics.json", json.dumps(to_jsonable(document), indent=2, default=str))
         atomic_write_text(staging / "report.html", html)
     update_index(final.parent)

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
+from toolkit.backend import VERSIONS_KEY
 from toolkit.errors import UsageError
 
 EXECUTORS = ("local", "ray")
@@ -130,7 +131,7 @@ def _versions_task():
 
 
 # What must match between the driver and the workers for the numbers to be the same.
-MATCHING = ("toolkit", "python", "keras backend", "keras", "tensorflow", "tensorflow-cpu", "numpy", "statsforecast")
+MATCHING = ("toolkit", "python", VERSIONS_KEY, "keras", "tensorflow", "tensorflow-cpu", "numpy", "statsforecast")
 
 
 class RayExecutor:

@@ -9,25 +9,24 @@ from toolkit.backend import BACKENDS, require_backend
 from toolkit.runs import autoencoder, burgers, digits, forecast, generative, heat, sine, sysid
 from toolkit.runs.common import build_config, science_job, settings_keys
 
-#: Why the PDE pipelines need TensorFlow: their optimisers are compiled TensorFlow code.
-PDE_ONLY_ON = ("tensorflow",)
+#: The PDE pipelines' backends, and why: their optimisers are compiled TensorFlow code.
+PDE_ONLY_ON = {"backends": ("tensorflow",), "why": "its quasi-Newton optimisers are XLA-compiled TensorFlow code"}
 
 
 @dataclass(frozen=True)
 class PipelineKind:
     sections: dict[str, dict]
     run: Callable
-    backends: tuple[str, ...] = BACKENDS
 
 
-def _science(kind: str, config_class, run: Callable, backends: tuple[str, ...] = BACKENDS) -> PipelineKind:
+def _science(kind: str, config_class, run: Callable, backends: tuple[str, ...] = BACKENDS,
+             why: str = "") -> PipelineKind:
     def job(pipeline, *, quick, seed, out_dir, verbose=2, log=print):
-        require_backend(f"the {kind} pipeline" + (" (its quasi-Newton optimisers are XLA-compiled TensorFlow code)"
-                                                   if backends == PDE_ONLY_ON else ""), backends)
+        require_backend(f"the {kind} pipeline" + (f" ({why})" if why else ""), backends)
         config = build_config(config_class, pipeline, kind, quick=quick, seed=seed, verbose=verbose)
         return science_job(run, config, out_dir, log=log)
 
-    return PipelineKind({kind: settings_keys(config_class)}, job, backends)
+    return PipelineKind({kind: settings_keys(config_class)}, job)
 
 
 PIPELINE_KINDS = {
@@ -36,7 +35,7 @@ PIPELINE_KINDS = {
     "autoencoder": _science("autoencoder", autoencoder.AutoencoderConfig, autoencoder.run_autoencoder),
     "generative": _science("generative", generative.GenerativeConfig, generative.run_generative),
     "sine": _science("sine", sine.SineConfig, sine.run_sine),
-    "burgers": _science("burgers", burgers.BurgersConfig, burgers.run_burgers, PDE_ONLY_ON),
-    "heat": _science("heat", heat.HeatConfig, heat.run_heat, PDE_ONLY_ON),
+    "burgers": _science("burgers", burgers.BurgersConfig, burgers.run_burgers, **PDE_ONLY_ON),
+    "heat": _science("heat", heat.HeatConfig, heat.run_heat, **PDE_ONLY_ON),
     "sysid": _science("sysid", sysid.SysidConfig, sysid.run_sysid),
 }

@@ -50,9 +50,9 @@ LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "jax", "jaxlib", "torch", 
 
 def library_versions() -> dict[str, str]:
     """Python's version, the Keras backend this run trains on, and every library's version."""
-    from toolkit.backend import describe, label
+    from toolkit.backend import VERSIONS_KEY, describe, label
 
-    versions = {"python": platform.python_version(), "keras backend": label(describe())}
+    versions = {"python": platform.python_version(), VERSIONS_KEY: label(describe())}
     for name in LIBRARIES:
         try:
             versions[name] = metadata.version(name)

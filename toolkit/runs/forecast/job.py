@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
+from toolkit.backend import VERSIONS_KEY
 from toolkit.errors import UsageError
 from toolkit.runs.forecast.backtest import ForecastResult, run_forecast
 from toolkit.runs.forecast.config import ForecastConfig
@@ -48,7 +49,7 @@ def metrics_document(result: ForecastResult) -> dict:
                           "final_training": m.training.as_dict() if m.training is not None else None}
                    for name, m in result.models.items()},
         "seconds": result.seconds,
-        "backend": result.versions.get("keras backend"),
+        "backend": result.versions.get(VERSIONS_KEY),
         "versions": result.versions,
         "finished_at": result.finished_at,
     })
