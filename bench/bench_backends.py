@@ -20,7 +20,6 @@ import argparse
 import importlib.util
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -128,24 +127,20 @@ def throughput(samples: int, epochs: int) -> list[dict]:
 
 
 def forecast_wall(backends) -> list[dict]:
+    from bench_forecast import LSTM_EPOCHS, result_lines, timed_forecast
+
     rows = []
     with tempfile.TemporaryDirectory() as out:
         for backend in backends:
-            command = [sys.executable, "-m", "toolkit.cli", "forecast", "--offline", "--quiet", "--backend", backend,
-                       "--out", out]
-            started = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True)
-            seconds = time.perf_counter() - started
-            if done.returncode != 0:
-                raise SystemExit(f"forecast on {backend} failed: {done.stderr.strip()[-2000:]}")
-            result = [line for line in done.stdout.splitlines() if line.startswith("[result]")]
+            seconds, stdout = timed_forecast(["--backend", backend], out)
             # Early stopping ends each backend's LSTM at its own epoch (their seeds draw other
             # initial weights), so the per-epoch time is the like-for-like figure.
-            lstm = [(int(n), float(s)) for n, s in re.findall(r"\[lstm\] (\d+) epoch\(s\) in ([\d.]+) s", done.stdout)]
+            lstm = [(int(n), float(s)) for n, s in LSTM_EPOCHS.findall(stdout)]
             epochs, train = sum(n for n, _ in lstm), sum(s for _, s in lstm)
             rows.append({"backend": backend, "wall_seconds": round(seconds, 1), "lstm_epochs": epochs,
                          "lstm_train_seconds": round(train, 1),
-                         "lstm_seconds_per_epoch": round(train / epochs, 2) if epochs else None, "result": result})
+                         "lstm_seconds_per_epoch": round(train / epochs, 2) if epochs else None,
+                         "result": result_lines(stdout)})
     return rows
 
 

@@ -19,18 +19,30 @@ import time
 PROFILES = {"default": [], "quick": ["--quick"]}
 
 
-def run(profile: str, out: str) -> dict:
-    command = [sys.executable, "-m", "toolkit.cli", "forecast", "--offline", "--quiet", "--out", out,
-               *PROFILES[profile]]
+LSTM_EPOCHS = re.compile(r"\[lstm\] (\d+) epoch\(s\) in ([\d.]+) s")
+
+
+def timed_forecast(options: list[str], out: str) -> tuple[float, str]:
+    """Seconds from start to exit of ``toolkit forecast --offline --quiet OPTIONS``, and its stdout."""
+    command = [sys.executable, "-m", "toolkit.cli", "forecast", "--offline", "--quiet", "--out", out, *options]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"{profile} failed: {done.stderr.strip()}")
-    epochs = re.search(r"\[lstm\] (\d+) epoch\(s\) in ([\d.]+) s", done.stdout)
+        raise SystemExit(f"toolkit forecast {' '.join(options)} failed: {done.stderr.strip()[-2000:]}")
+    return seconds, done.stdout
+
+
+def result_lines(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if line.startswith("[result]")]
+
+
+def run(profile: str, out: str) -> dict:
+    seconds, stdout = timed_forecast(PROFILES[profile], out)
+    epochs = LSTM_EPOCHS.search(stdout)  # the backtest's training (the final refit follows)
     return {"profile": profile, "wall_seconds": round(seconds, 1),
             "lstm_epochs": int(epochs.group(1)), "lstm_train_seconds": float(epochs.group(2)),
-            "result": [line for line in done.stdout.splitlines() if line.startswith("[result]")]}
+            "result": result_lines(stdout)}
 
 
 def main() -> None:
