@@ -38,7 +38,7 @@ def test_forecast_trains_on_this_backend_and_records_it(tmp_path):
     assert f"<td class=\"l\">{metrics['backend']}</td>" in (folder / "report.html").read_text()
     loaded = keras.models.load_model(folder / "lstm.keras", safe_mode=True)
     x = np.random.default_rng(0).normal(size=(4, 20, 1)).astype("float32")
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), result.models["lstm"].model.predict(x, verbose=0),
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), result.models["lstm"].model_.predict(x, verbose=0),
                                rtol=1e-6)
 
 

@@ -92,7 +92,7 @@ def write_csv(path, n=300, prices=None):
         (["forecast", "--offline", "--horizon", "5", "--gap", "2"], 2, "toolkit: error: --gap must be at least the horizon so no training target overlaps a test target. Received: gap=2, horizon=5"),
         (["forecast", "--offline", "--horizon", "200", "--start", "2016-01-01"], 1, "toolkit: error: horizon 200 (plus a gap of 200) is too long for the test part of 114 rows"),
         (["forecast", "--offline", "--horizon", "400"], 2, "toolkit: error: --horizon must be a whole number from 1 to 260. Received: 400"),
-        (["forecast", "--offline", "--models", "lstm,prophet"], 2, "toolkit: error: models must be chosen from naive, drift, mean_return, moving_average, linear, ets, arima, mlp, lstm, gru, cnn_lstm. Received: lstm, prophet"),
+        (["forecast", "--offline", "--models", "lstm,prophet"], 2, "toolkit: error: unknown model 'prophet': models are chosen from naive, drift, mean_return, moving_average, linear, ets, arima, mlp, lstm, gru, cnn_lstm, or defined as NAME=module:ATTR (a Keras builder, a scikit-learn regressor or a statsforecast model). Received: naive, lstm, prophet"),
         (["forecast", "--offline", "--calendar", "NYSEX"], 2, "toolkit: error: --calendar 'NYSEX' is not a known exchange calendar; use an ISO MIC such as XNYS"),
         (["forecast", "--offline", "--features", "close,sentiment"], 2, "toolkit: error: features must be chosen from close, open, high, low, volume, return. Received: close, sentiment"),
         (["forecast", "--offline", "--start", "2018-10-01"], 1, "toolkit: error: series too short: 63 rows split into train 43 / validation 10 / test 10, but window 60 + horizon 1 (gap 1) need at least 116 rows"),

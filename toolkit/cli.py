@@ -99,7 +99,9 @@ def _add_forecast(commands) -> None:
     p.add_argument("--features", default=",".join(defaults.features), metavar="LIST",
                    help="input columns: close, open, high, low, volume, return (default: %(default)s)")
     p.add_argument("--models", default=",".join(defaults.models), metavar="LIST",
-                   help=f"models: {', '.join(MODELS)} (default: %(default)s)")
+                   help=f"models: {', '.join(MODELS)}, or yours as NAME=package.module:ATTR or "
+                        "NAME=path/to/file.py:ATTR, where ATTR is a Keras builder function, a scikit-learn "
+                        "regressor or a statsforecast model (importing it runs its code) (default: %(default)s)")
     p.add_argument("--multistep", choices=("direct", "recursive"), default=defaults.multistep,
                    help="multi-step forecasts: one output per step, or a one-step model fed its own "
                         "forecasts (default: %(default)s)")
@@ -119,6 +121,12 @@ def _add_forecast(commands) -> None:
     p.add_argument("--mc-samples", type=int, default=defaults.mc_samples,
                    help="Monte Carlo dropout passes for the LSTM/GRU's own intervals, 0 for none; every model "
                         "gets conformal intervals regardless (default: %(default)s)")
+    p.add_argument("--tune", type=int, default=defaults.tune_trials, metavar="TRIALS",
+                   help="search each network's hyperparameters with this many trials per fold (Optuna), scored on "
+                        "inner splits of the fold's training rows only; the tuned copy NAME_tuned joins the "
+                        "comparison (default: %(default)s, no search)")
+    p.add_argument("--tune-minutes", type=float, default=None, metavar="MINUTES",
+                   help="most minutes of each search (default: no limit)")
     p.add_argument("--epochs", type=int, default=defaults.epochs, help="most epochs of each network (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=defaults.batch_size, help="(default: %(default)s)")
     p.add_argument("--patience", type=int, default=defaults.patience,
@@ -150,7 +158,8 @@ def _forecast(args) -> int:
                             multistep=args.multistep, folds=args.folds, fold_mode=args.fold_mode,
                             refit=not args.frozen, gap=args.gap, calendar=args.calendar, cost_bps=args.cost_bps,
                             mc_samples=args.mc_samples, epochs=args.epochs, batch_size=args.batch_size,
-                            patience=args.patience, seed=args.seed, verbose=0 if args.quiet else 2)
+                            patience=args.patience, seed=args.seed, tune_trials=args.tune,
+                            tune_minutes=args.tune_minutes, verbose=0 if args.quiet else 2)
     if args.quick:
         config = config.quick_profile()
     universe = len(args.tickers) > 1 or args.tickers_file is not None or args.executor != "local"

@@ -27,3 +27,13 @@ class TrainingError(ToolkitError):
     """Training that cannot go on, e.g. a loss that became NaN (exit code 1)."""
 
     exit_code = 1
+
+
+def describe_error(err: BaseException) -> str:
+    """One line for a failure: a toolkit error's own message, else its type and message (a
+    Ray task error is described by the worker's exception it carries)."""
+    cause = getattr(err, "cause", None)
+    if isinstance(cause, BaseException):
+        err = cause
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if isinstance(err, ToolkitError) else f"unexpected {type(err).__name__}: {text}"

@@ -3,7 +3,6 @@ import math
 import numpy as np
 import pytest
 
-from toolkit.evaluation.baselines import WindowLinear
 from toolkit.evaluation.metrics import (
     directional_accuracy, forecast_metrics, mae, mape, mase, naive_scale, rank_models, rmse,
 )
@@ -50,13 +49,3 @@ def test_ranking():
     assert rank_models(metrics) == ["naive", "linear", "lstm"]
     metrics["lstm"]["MAE"] = 1.0
     assert rank_models(metrics) == ["lstm", "naive", "linear"]
-
-
-def test_linear_baseline():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(200, 5, 1))
-    y = x[:, :, 0] @ np.array([0.1, -0.2, 0.3, 0.0, 1.0]) + 0.5
-    linear = WindowLinear().fit(x, y)
-    np.testing.assert_allclose(linear.predict(x), y, atol=1e-4)
-    again = WindowLinear.from_dict(linear.to_dict())
-    np.testing.assert_array_equal(again.predict(x), linear.predict(x))

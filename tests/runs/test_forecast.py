@@ -9,7 +9,6 @@ import pytest
 from tests.conftest import price_table, random_walk
 from toolkit.data.frame import Provenance, validate_prices
 from toolkit.errors import DataError, UsageError
-from toolkit.evaluation.baselines import WindowLinear
 from toolkit.runs.forecast import DEFAULT_MODELS, ForecastConfig, run_forecast, write_forecast_report
 
 TINY = ForecastConfig(window=20, epochs=2, batch_size=64, lstm_units=8, dense_units=4, mc_samples=5, verbose=0)
@@ -99,7 +98,7 @@ def test_rewriting_test_targets_leaves_earlier_adaptive_intervals_bit_identical(
 def test_final_models_have_seen_the_last_date_and_next_dates_follow_the_exchange(result):
     n = len(result.series)
     assert result.models["drift"].drift_ == pytest.approx((result.series[-1] - result.series[0]) / (n - 1))
-    assert result.models["lstm"].training.epochs_run == result.folds[-1].training["lstm"].best_epoch
+    assert result.models["lstm"].training_.epochs_run == result.folds[-1].training["lstm"].best_epoch
     assert result.calendar.name == "business-days"  # a CSV
     table = price_table(300)
     table.index = pd.bdate_range(end="2018-12-31", periods=300)
@@ -187,7 +186,7 @@ def test_report_folder_and_model_round_trip(result, tmp_path):
     html = write_forecast_report(result, tmp_path)
     folder = html.parent
     assert folder.name.startswith("forecast-synthetic.csv-")
-    assert sorted(p.name for p in folder.iterdir()) == ["arima.json", "ets.json", "forecasts.csv", "linear.json",
+    assert sorted(p.name for p in folder.iterdir()) == ["arima.json", "ets.json", "forecasts.csv", "linear.skops",
                                                         "lstm.keras", "metrics.json", "mlp.keras", "report.html"]
     table = pd.read_csv(folder / "forecasts.csv")
     n = sum(len(f.origin) for f in result.folds)
@@ -203,9 +202,12 @@ def test_report_folder_and_model_round_trip(result, tmp_path):
         loaded = keras.models.load_model(folder / f"{name}.keras", safe_mode=True)
         inputs = x if name == "lstm" else x.reshape(16, -1)
         np.testing.assert_array_equal(loaded.predict(inputs, verbose=0),
-                                      result.models[name].model.predict(inputs, verbose=0))
-    linear = WindowLinear.from_dict(json.loads((folder / "linear.json").read_text()))
-    np.testing.assert_array_equal(linear.predict(x), result.models["linear"].estimator.predict(x))
+                                      result.models[name].model_.predict(inputs, verbose=0))
+    import skops.io  # no pickle: only the types it is told to trust load
+
+    linear = skops.io.load(folder / "linear.skops", trusted=[])
+    flat = x.reshape(16, -1).astype("float64")
+    np.testing.assert_array_equal(linear.predict(flat), result.models["linear"].estimator_.predict(flat))
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["ranking"] == result.ranking and len(metrics["folds"]) == 2
     assert metrics["honesty"]["lstm"]["dm_p"] == pytest.approx(result.panel.honesty["lstm"]["dm_p"])
@@ -228,7 +230,7 @@ def test_report_folder_and_model_round_trip(result, tmp_path):
         ({"target": "levels"}, UsageError, "--target must be one of log-return, price"),
         ({"calendar": "XXXX"}, UsageError, "--calendar 'XXXX' is not a known exchange calendar"),
         ({"gap": 1, "horizon": 3}, UsageError, "--gap must be at least the horizon"),
-        ({"models": ("lstm", "prophet")}, UsageError, "models must be chosen from"),
+        ({"models": ("lstm", "prophet")}, UsageError, "unknown model 'prophet': models are chosen from naive, drift"),
         ({"features": ("close", "volume"), "multistep": "recursive"}, UsageError,
          "--multistep recursive feeds forecasts back as inputs"),
         ({"folds": 30}, DataError, "too many folds: 30 folds of 12 test rows"),
@@ -247,24 +249,25 @@ def test_quick_profile_is_small():
 
 
 def test_naive_and_moving_average_baselines_by_hand():
+    from toolkit.forecasters import Drift, FitContext, MeanReturn, MovingAverage, Naive
     from toolkit.pipelines.windowed import make_windowed_data
-    from toolkit.runs.forecast.benchmarks import Drift, MeanReturn, MovingAverage, Naive
 
     prices = np.arange(1.0, 201.0)
     data = make_windowed_data(prices, window=10, horizon=2)
+    context = FitContext(horizon=2, log=lambda line: None)
     origin = data.origin["test"]
-    np.testing.assert_array_equal(Naive(TINY).predict_prices(data, "test"), np.repeat(prices[origin][:, None], 2, 1))
-    average = MovingAverage(TINY, days=5).predict_prices(data, "test")
+    np.testing.assert_array_equal(Naive().predict(data, "test"), np.repeat(prices[origin][:, None], 2, 1))
+    average = MovingAverage(days=5).predict(data, "test")
     np.testing.assert_allclose(average[:, 0], prices[origin] - 2.0)  # mean of the last five of a ramp
-    assert Naive(TINY).predict_prices(data, "next").tolist() == [[200.0, 200.0]]
+    assert Naive().predict(data, "next").tolist() == [[200.0, 200.0]]
     train = prices[data.bounds.train_start:data.bounds.train_end]
-    drift = Drift(TINY).fit(data)
+    drift = Drift().fit(data, context)
     assert drift.drift_ == pytest.approx(1.0)                   # a ramp rises 1 a day
-    np.testing.assert_allclose(drift.predict_prices(data, "test"), prices[origin][:, None] + [1.0, 2.0])
-    mean = MeanReturn(TINY).fit(data)
+    np.testing.assert_allclose(drift.predict(data, "test"), prices[origin][:, None] + [1.0, 2.0])
+    mean = MeanReturn().fit(data, context)
     assert mean.mean_log_return_ == pytest.approx(np.log(train[-1] / train[0]) / (len(train) - 1))
-    np.testing.assert_allclose(mean.predict_prices(data, "next"), [[200 * np.exp(mean.mean_log_return_),
-                                                                     200 * np.exp(2 * mean.mean_log_return_)]])
+    np.testing.assert_allclose(mean.predict(data, "next"), [[200 * np.exp(mean.mean_log_return_),
+                                                             200 * np.exp(2 * mean.mean_log_return_)]])
 
 
 def test_notebook_api_gives_frames_figures_and_an_html_summary(result):

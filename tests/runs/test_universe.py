@@ -22,7 +22,9 @@ from toolkit.data.universe import build_universe
 from toolkit.reports.leaderboard import leaderboard_frame
 from toolkit.runs.executors import LocalExecutor, RayExecutor, TickerJob, make_executor
 from toolkit.runs.forecast import ForecastConfig
+from toolkit.forecasters import MovingAverage
 from toolkit.runs.forecast.backtest import plan_forecast
+from toolkit.runs.forecast.models import Lineup, LineupEntry
 from toolkit.runs.universe import universe_job
 
 ray = pytest.importorskip("ray")
@@ -187,11 +189,14 @@ def test_a_failing_ray_task_fails_its_ticker_only(local_ray, tmp_path):
     prices = validate_prices(pd.DataFrame({"Close": random_walk(300, seed=5)}, index=dates), "Close",
                              Provenance("csv", "walk", "test"))
     config = replace(TINY, models=("naive", "linear"), folds=3).validate()
-    good = plan_forecast(prices, config)
-    broken = replace(good, config=replace(config, models=("naive", "no_such_model")))  # fails inside the worker
+    good = plan_forecast(prices, config, **QUIET)
+    # naive, the yardstick, cannot fail its own row alone: a broken one fails the ticker, inside the worker
+    yardstick = LineupEntry("naive", MovingAverage(days=0), "test")
+    broken = replace(good, lineup=Lineup((yardstick, *good.lineup.entries[1:])))
     done = {d.job.label: d for d in RayExecutor().run([TickerJob("good", good), TickerJob("bad", broken)],
                                                       lambda line: None)}
-    assert done["bad"].error == "unexpected KeyError: 'no_such_model'" and done["bad"].folds is None
+    assert done["bad"].error.startswith("unexpected ValueError: forecast nan (the test part, row 1, step 1) is not "
+                                        "a positive finite price") and done["bad"].folds is None
     assert done["good"].error is None and len(done["good"].folds) == 3 and set(done["good"].final.models) == {
         "naive", "linear"}
 

@@ -22,10 +22,25 @@ def _hidden_stack(x, hidden_units, activation, kernel_initializer, dropout, pref
     return x
 
 
+def _input_dim(input_dim, window, n_features, default: int) -> int:
+    """``input_dim``, or ``window * n_features`` for a model of flattened price windows."""
+    check_positive_int("input_dim", input_dim)
+    if window is None:
+        return input_dim
+    check_positive_int("window", window)
+    check_positive_int("n_features", n_features)
+    if input_dim not in (default, window * n_features):
+        raise ValueError(f"give `input_dim` or `window` (input_dim = window * n_features), not both. "
+                         f"Received: input_dim={input_dim}, window={window}, n_features={n_features}")
+    return window * n_features
+
+
 @register("mlp_regressor", "dense", "FFN 4 -> 200 sigmoid -> 300 sigmoid -> 1 (system identification)")
 def mlp_regressor(
     input_dim: int = 4,
     hidden_units=(200, 300),
+    window: int | None = None,
+    n_features: int = 1,
     activation: str = "sigmoid",
     outputs: int = 1,
     output_activation: str = "linear",
@@ -46,6 +61,9 @@ def mlp_regressor(
     Args:
         input_dim: Input features. Defaults to 4.
         hidden_units: Units of each hidden layer. Defaults to (200, 300).
+        window: For price windows: steps per window, so ``input_dim = window * n_features``
+            (the forecast run feeds such a model flattened windows). Defaults to None.
+        n_features: Values per step of a window. Defaults to 1.
         activation: Hidden activation (relu, leaky_relu, tanh, sigmoid, ...). Defaults to
             ``"sigmoid"``, as in the lecture.
         outputs: Output units. Defaults to 1.
@@ -72,7 +90,7 @@ def mlp_regressor(
         >>> mlp_regressor().count_params()
         61601
     """
-    check_positive_int("input_dim", input_dim)
+    input_dim = _input_dim(input_dim, window, n_features, default=4)
     check_positive_int("outputs", outputs)
     hidden_units = check_units("hidden_units", hidden_units)
     check_dense_options(activation, kernel_initializer, dropout)
@@ -209,6 +227,8 @@ def split_mean_variance(predictions):
 def gaussian_mlp(
     input_dim: int = 1,
     hidden_units=(50, 50),
+    window: int | None = None,
+    n_features: int = 1,
     activation: str = "tanh",
     noise: str = "homoscedastic",
     outputs: int = 1,
@@ -233,6 +253,9 @@ def gaussian_mlp(
         input_dim: Input features. Defaults to 1.
         hidden_units: Units of each hidden layer. Defaults to (50, 50), two hidden layers
             as in the tutorial.
+        window: For price windows: steps per window, so ``input_dim = window * n_features``
+            (the forecast run feeds such a model flattened windows). Defaults to None.
+        n_features: Values per step of a window. Defaults to 1.
         activation: Hidden activation. Defaults to ``"tanh"``.
         noise: ``"homoscedastic"``: the tutorial's noise model, one learned variance
             shared by every input (Raissi: independent errors of one variance); or
@@ -261,7 +284,7 @@ def gaussian_mlp(
         >>> model.output_shape
         (None, 2)
     """
-    check_positive_int("input_dim", input_dim)
+    input_dim = _input_dim(input_dim, window, n_features, default=1)
     check_positive_int("outputs", outputs)
     hidden_units = check_units("hidden_units", hidden_units)
     check_dense_options(activation, kernel_initializer, dropout)

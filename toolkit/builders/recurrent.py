@@ -15,6 +15,7 @@ from toolkit.builders.registry import register
 
 # FusedLSTM is keras.layers.LSTM with PyTorch's fused kernel on the torch backend.
 CELLS = {"lstm": FusedLSTM, "gru": layers.GRU, "simple": layers.SimpleRNN}
+MAX_STACKED = 8  # recurrent layers of the stacked network
 
 
 @register("stacked_lstm", "recurrent", "Two LSTM(256) layers with dropout 0.4 on 60-step windows")
@@ -26,6 +27,7 @@ def stacked_lstm(
     dense_units: int = 64,
     outputs: int = 1,
     cell: str = "lstm",
+    num_layers: int = 2,
     activation: str = "relu",
     kernel_initializer: str = "glorot_uniform",
     output_activation: str = "linear",
@@ -43,6 +45,7 @@ def stacked_lstm(
 
     ``LSTM(units, return_sequences) -> Dropout -> LSTM(units) -> Dropout ->
     Dense(dense_units, relu) -> Dense(outputs)``: 806,017 parameters at the defaults.
+    ``num_layers`` stacks more (or fewer) recurrent layers, each followed by its dropout.
 
     Args:
         window: Time steps per input window. Defaults to 60.
@@ -52,6 +55,7 @@ def stacked_lstm(
         dense_units: Units of the ReLU layer before the output. Defaults to 64.
         outputs: Values predicted per window. Defaults to 1.
         cell: ``"lstm"`` or ``"gru"``. Defaults to ``"lstm"``.
+        num_layers: Recurrent layers, each followed by dropout (the lecture's 2). Defaults to 2.
         activation: Activation of the dense layer before the output. Defaults to ``"relu"``.
         kernel_initializer: Input kernels of every layer. Defaults to ``"glorot_uniform"``.
         output_activation: Defaults to ``"linear"``.
@@ -76,20 +80,23 @@ def stacked_lstm(
         806017
     """
     for key, value in (("window", window), ("n_features", n_features), ("units", units),
-                       ("dense_units", dense_units), ("outputs", outputs)):
+                       ("dense_units", dense_units), ("outputs", outputs), ("num_layers", num_layers)):
         check_positive_int(key, value)
+    if num_layers > MAX_STACKED:
+        raise ValueError(f"`num_layers` must be at most {MAX_STACKED}. Received: num_layers={num_layers}")
     check_dense_options(activation, kernel_initializer, dropout)
     check_choice("cell", cell, ("lstm", "gru"))
     check_output_and_loss(output_activation, loss, outputs)
     recurrent = CELLS[cell]
     init = initializer(kernel_initializer)
+    stack = []
+    for i in range(1, num_layers + 1):
+        stack += [recurrent(units, return_sequences=i < num_layers, kernel_initializer=init, name=f"{cell}_{i}"),
+                  layers.Dropout(dropout, name=f"dropout_{i}")]
     model = keras.Sequential(
         [
             keras.Input(shape=(window, n_features), name="window"),
-            recurrent(units, return_sequences=True, kernel_initializer=init, name=f"{cell}_1"),
-            layers.Dropout(dropout, name="dropout_1"),
-            recurrent(units, kernel_initializer=init, name=f"{cell}_2"),
-            layers.Dropout(dropout, name="dropout_2"),
+            *stack,
             layers.Dense(dense_units, name="dense_1", **dense_kwargs(activation, kernel_initializer)),
             layers.Dense(outputs, activation=output_activation, kernel_initializer=init, name="output"),
         ],

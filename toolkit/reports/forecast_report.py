@@ -26,6 +26,38 @@ def _interval_models(result) -> list[str]:
     return chosen[:4]
 
 
+SOURCES = {"built-in": "built-in", "given in Python": "given in Python (a notebook or script)"}
+
+
+def _lineup_title(result, name: str) -> str:
+    if name in result.models:
+        return result.titles[name]
+    return result.lineup[name].forecaster.title if result.lineup is not None else name
+
+
+def _model_rows(result) -> list[dict]:
+    """Every model compared: its title, kind, where it came from and its size."""
+    rows = []
+    for name in result.ranking:
+        model = result.models[name]
+        entry = result.lineup[name] if result.lineup is not None else None
+        source = entry.source if entry else "built-in"
+        rows.append({"name": name, "title": model.title, "kind": model.kind, "n_params": model.n_params_,
+                     "source": SOURCES.get(source, source), "user": source != "built-in",
+                     "tuned_from": entry.tuned_from if entry else None})
+    return rows
+
+
+def _search_row(result, name: str, records: list) -> dict:
+    base = result.lineup[name].tuned_from
+    last = records[-1]
+    return {"name": name, "title": result.titles.get(name, name), "base": base,
+            "base_title": result.titles.get(base, base), "records": records, "last": last,
+            "settings": last.settings, "test": result.panel.tuning.get(name),
+            "mase": result.headline.get(name, {}).get("MASE"), "base_mase": result.headline.get(base, {}).get("MASE"),
+            "params": list(last.space)}
+
+
 def render_forecast_report(result) -> str:
     """Self-contained HTML of a :class:`~toolkit.runs.forecast.ForecastResult`."""
     cfg, prov, panel = result.config, result.prices.provenance, result.panel
@@ -56,8 +88,14 @@ def render_forecast_report(result) -> str:
         group = ("fixed" if not result.models[name].learns else
                  "constant" if not np.isfinite(h["move_p"]) else "learned")
         flagged[group].append(result.titles[name])
+    searches = result.searches()
     context = {
         "result": result,
+        "model_rows": _model_rows(result),
+        "failed": [(name, _lineup_title(result, name), reason) for name, reason in result.failures.items()],
+        "searches": [_search_row(result, name, records) for name, records in searches.items()],
+        "search_figure": figure_to_data_uri(plots.search_figure(
+            {name: records[-1].trials for name, records in searches.items()})) if searches else None,
         "flagged": flagged,
         "panel": panel,
         "honesty": panel.honesty,
@@ -65,7 +103,7 @@ def render_forecast_report(result) -> str:
         "descriptions": result.descriptions,
         "levels": LEVELS,
         "method_titles": METHOD_TITLES,
-        "native_method": lambda name: result.models[name].interval,
+        "native_method": lambda name: result.models[name].interval_,
         "cfg": cfg,
         "title": f"Forecast report: {prov.name}",
         "provenance": prov,

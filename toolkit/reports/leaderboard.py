@@ -25,7 +25,7 @@ def result_rows(label: str, result, report: str) -> list[dict]:
     for rank, name in enumerate(result.ranking, start=1):
         honesty, headline = panel.honesty[name], result.headline[name]
         adaptive = panel.coverage[name].get("adaptive", {})
-        training = result.models[name].training
+        training = result.models[name].training_
         rows.append({
             "ticker": label, "status": "ok", "rank": rank, "model": name, "title": result.titles[name],
             "MASE": headline["MASE"], "MAE": headline["MAE"], "dm_p_holm": honesty["dm_p_holm"],
@@ -35,6 +35,10 @@ def result_rows(label: str, result, report: str) -> list[dict]:
             "coverage_80": adaptive.get(0.8, {}).get("coverage"), "coverage_95": adaptive.get(0.95, {}).get("coverage"),
             "device": training.device if training is not None else "", "report": report, "reason": "",
         })
+    for name, reason in result.failures.items():  # a model that failed its own row, not the ticker's
+        rows.append({**{key: None for key in COLUMNS}, "ticker": label, "status": "model failed", "model": name,
+                     "title": result.lineup[name].forecaster.title if result.lineup is not None else name,
+                     "device": "", "report": report, "reason": reason})
     return rows
 
 
@@ -64,6 +68,7 @@ def render_leaderboard(rows: list[dict], tickers: list[dict], *, settings: dict,
     return render(
         "leaderboard.html.j2", title=f"Leaderboard: {len(tickers)} ticker(s)",
         finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), rows=[r for r in rows if r["status"] == "ok"],
+        failed_models=[r for r in rows if r["status"] == "model failed"],
         tickers=tickers, ok=ok, failed=failed, beating=beating, settings=settings, executor=executor,
         seconds=seconds)
 

@@ -137,6 +137,34 @@ def interval_figure(dates, actual, predictions: dict[str, np.ndarray],
     return figure
 
 
+def search_figure(searches: dict[str, list], title: str = "Hyperparameter search") -> Figure:
+    """Each search's trials in order: the objective of completed trials (dots), the last running
+    objective of pruned ones (crosses) and the best so far (a step line); one panel per model.
+
+    Args:
+        searches: ``{model: [TrialRecord, ...]}`` (``number``, ``value``, ``state``, ``curve``).
+    """
+    figure, axes = _figure(min(4.2 * len(searches), 12.6), 3.3, ncols=max(len(searches), 1))
+    for ax, (name, trials) in zip(axes, searches.items()):
+        done = [t for t in trials if t.state == "complete"]
+        pruned = [t for t in trials if t.state == "pruned" and t.curve]
+        ax.plot([t.number for t in done], [t.value for t in done], "o", ms=4, color=PALETTE[0], label="completed")
+        if pruned:
+            ax.plot([t.number for t in pruned], [t.curve[max(t.curve)] for t in pruned], "x", ms=5, color=PALETTE[1],
+                    label="pruned (last running value)")
+        if done:
+            order = sorted(done, key=lambda t: t.number)
+            best = np.minimum.accumulate([t.value for t in order])
+            ax.step([t.number for t in order], best, where="post", color=PALETTE[2], lw=1.2, label="best so far")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("trial")
+        ax.set_ylabel("objective (inner validation loss)")
+        ax.set_title(f"{title}: {name}", fontsize=9)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    return figure
+
+
 def strategy_figure(dates, wealth: dict[str, np.ndarray], buy_and_hold: np.ndarray, cost_bps: float) -> Figure:
     """Growth of 1 for each model's long/flat strategy against buy-and-hold."""
     figure, (ax,) = _figure(9, 3.6)

@@ -38,9 +38,11 @@ def check_bounds(config) -> None:
             raise UsageError(f"{f.name} must be at most {limit:,} on this machine. Received: {value!r}")
 
 
-def build_config(config_class, pipeline, section: str, *, quick: bool, seed: int | None, verbose: int):
-    """Settings from a checked pipeline file, with ``--quick`` and ``--seed`` applied."""
-    values = dict(pipeline.sections.get(section, {}))
+def build_config(config_class, pipeline, section: str, *, quick: bool, seed: int | None, verbose: int,
+                 extra: dict | None = None):
+    """Settings from a checked pipeline file, with ``--quick`` and ``--seed`` applied; ``extra``
+    adds settings read from other sections."""
+    values = {**pipeline.sections.get(section, {}), **(extra or {})}
     if seed is not None:
         values["seed"] = seed
     try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 from toolkit.backend import VERSIONS_KEY
-from toolkit.errors import UsageError
+from toolkit.errors import UsageError, describe_error
 
 EXECUTORS = ("local", "ray")
 
@@ -40,17 +40,6 @@ class TickerDone:
     seconds: float = 0.0
 
 
-def describe_error(err: BaseException) -> str:
-    """One line for a failure: a toolkit error's own message, else its type and message."""
-    from toolkit.errors import ToolkitError
-
-    cause = getattr(err, "cause", None)  # a Ray task error carries the worker's exception
-    if isinstance(cause, BaseException):
-        err = cause
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if isinstance(err, ToolkitError) else f"unexpected {type(err).__name__}: {text}"
-
-
 class LocalExecutor:
     """One ticker after another in this process (the default)."""
 
@@ -70,14 +59,14 @@ class LocalExecutor:
         return "this process, one ticker after another"
 
     def run(self, jobs: list[TickerJob], log: Callable[[str], None]) -> Iterator[TickerDone]:
-        from toolkit.runs.forecast.backtest import final_epochs, fit_final, run_folds
+        from toolkit.runs.forecast.backtest import fit_final, run_folds
 
         for job in jobs:
             started = time.perf_counter()
             log(f"[{job.label}] backtesting {job.plan.n_folds} fold(s)")
             try:
                 folds = run_folds(job.plan, log=log)
-                final = fit_final(job.plan, final_epochs(folds[-1]), log=log)
+                final = fit_final(job.plan, folds[-1], log=log)
             except Exception as err:  # noqa: BLE001 - one ticker's failure must not stop the others
                 yield TickerDone(job, error=describe_error(err), seconds=time.perf_counter() - started)
                 continue
@@ -100,27 +89,45 @@ def _quiet(plan):
     return replace(plan, config=replace(plan.config, verbose=0))
 
 
+def _trial_task(function, task, threads: int):
+    _prepare_worker(threads)
+    return function(task)
+
+
+def _ray_trials(threads: int):
+    """Runs a search's round of trials as Ray tasks, side by side (from inside a fold task:
+    Ray lends the waiting fold task's CPU to its trials)."""
+
+    def map_trials(function, tasks):
+        import ray
+
+        remote = ray.remote(_trial_task).options(num_cpus=threads)
+        return ray.get([remote.remote(function, task, threads) for task in tasks])
+
+    return map_trials
+
+
 def _fold_task(plan, index: int, threads: int):
     _prepare_worker(threads)
     from toolkit.runs.forecast.backtest import run_fold
 
-    return run_fold(_quiet(plan), index, log=lambda line: None)
+    return run_fold(_quiet(plan), index, log=lambda line: None, map_trials=_ray_trials(threads))
 
 
 def _frozen_task(plan, threads: int):
     _prepare_worker(threads)
     from toolkit.runs.forecast.backtest import run_folds
 
-    return run_folds(_quiet(plan), log=lambda line: None)
+    return run_folds(_quiet(plan), log=lambda line: None, map_trials=_ray_trials(threads))
 
 
 def _final_task(plan, last_fold, threads: int):
     _prepare_worker(threads)
-    from toolkit.runs.forecast.backtest import final_epochs, fit_final
+    from toolkit.runs.forecast.backtest import fit_final
 
     if isinstance(last_fold, list):
         last_fold = last_fold[-1]
-    return fit_final(_quiet(plan), final_epochs(last_fold), log=lambda line: None)
+    return fit_final(_quiet(plan), last_fold, log=lambda line: None)
 
 
 def _versions_task():
@@ -233,7 +240,11 @@ class RayExecutor:
 
     def run(self, jobs: list[TickerJob], log: Callable[[str], None]) -> Iterator[TickerDone]:
         import ray
+        from ray import cloudpickle
 
+        from toolkit.runs.forecast.references import ship_by_value
+
+        ship_by_value(cloudpickle)  # model files imported here travel with the tasks: workers do not have them
         options = dict(num_cpus=self.cpus_per_task, num_gpus=self._gpu_share())
         fold_task = ray.remote(_fold_task).options(**options)
         frozen_task = ray.remote(_frozen_task).options(**options)

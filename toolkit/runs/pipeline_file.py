@@ -74,7 +74,9 @@ def load_pipeline(path: str | Path, kinds: dict[str, dict[str, dict]]) -> Pipeli
 
     Args:
         path: The TOML file.
-        kinds: Per kind, its sections and their defaults (``{section: {key: default}}``).
+        kinds: Per kind, its sections and their defaults (``{section: {key: default}}``); a
+            section whose defaults are None is a free table of tables (``[models.NAME]``),
+            checked by the kind's own run.
     """
     path = Path(path)
     try:
@@ -105,5 +107,10 @@ def load_pipeline(path: str | Path, kinds: dict[str, dict[str, dict]]) -> Pipeli
         if section not in kinds[kind]:
             raise UsageError(f"{path}: unknown section [{section}] for kind {kind!r}; allowed: "
                              f"{', '.join(sorted(kinds[kind]))}")
+        if kinds[kind][section] is None:
+            if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+                raise UsageError(f"{path}: [{section}] holds tables, one per name ([{section}.NAME])")
+            sections[section] = values
+            continue
         sections[section] = check_section(path, section, values, kinds[kind][section])
     return PipelineFile(path=path, kind=kind, description=str(description), sections=sections, backend=backend)

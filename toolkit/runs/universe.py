@@ -13,7 +13,7 @@ interrupted leaves the finished tickers' reports and no half leaderboard.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -43,7 +43,7 @@ class UniverseOutcome:
 
 def _settings(config: ForecastConfig, entries: list[UniverseEntry]) -> dict:
     shown = ("models", "target", "window", "horizon", "folds", "fold_mode", "refit", "epochs", "batch_size",
-             "lstm_units", "seed", "max_rows", "quick")
+             "lstm_units", "tune_trials", "seed", "max_rows", "quick")
     values = asdict(config)
     request = entries[0].request if entries else None
     dates = f"{request.start or 'first'} to {request.end or 'last'}" if request else ""
@@ -51,7 +51,7 @@ def _settings(config: ForecastConfig, entries: list[UniverseEntry]) -> dict:
             **{key: (", ".join(values[key]) if isinstance(values[key], tuple) else values[key]) for key in shown}}
 
 
-def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, executor, *,
+def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, executor, *, models=None,
                  log: Callable[[str], None] = print, keep_results: bool = False) -> UniverseOutcome:
     """Forecast every entry of a universe and write its leaderboard.
 
@@ -60,6 +60,9 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
         config: Settings shared by every ticker.
         out_dir: Reports folder: each ticker's report folder and the leaderboard's go there.
         executor: A :class:`~toolkit.runs.executors.LocalExecutor` or ``RayExecutor``.
+        models: Your models by name, for every ticker (see
+            :func:`~toolkit.runs.forecast.run_forecast`); resolved and checked once, before any
+            prices are loaded. Defaults to None.
         log: Receives one line per stage. Defaults to ``print``.
         keep_results: Keep every :class:`ForecastResult` in the outcome (tests, notebooks).
 
@@ -70,14 +73,17 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
     from toolkit.reports.index import update_index
     from toolkit.reports.leaderboard import failure_row, result_rows, write_leaderboard
     from toolkit.reports.writer import ensure_writable_dir, run_folder
-    from toolkit.runs.executors import TickerJob, describe_error
+    from toolkit.errors import describe_error
+    from toolkit.runs.executors import TickerJob
     from toolkit.runs.forecast.backtest import assemble, library_versions, plan_forecast
     from toolkit.runs.forecast.job import write_forecast_report
+    from toolkit.runs.forecast.models import resolve_lineup
 
     started = time.perf_counter()
     config = config.validate()
     out_dir = ensure_writable_dir(out_dir)
     executor.check()
+    lineup = resolve_lineup(config, models, log=log)
     total = len(entries)
     tickers: dict[str, dict] = {}
     rows: dict[str, list[dict]] = {}
@@ -102,7 +108,7 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
         try:
             prices = load_prices(entry.request)
             load_seconds[entry.label] = time.perf_counter() - loading
-            jobs.append(TickerJob(entry.label, plan_forecast(prices, config)))
+            jobs.append(TickerJob(entry.label, plan_forecast(prices, config, lineup)))
         except ToolkitError as err:
             fail(entry.label, "data", describe_error(err))
             continue
@@ -157,7 +163,8 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
     all_rows = [row for label in order for row in rows[label]]
     seconds = {"data": data_seconds, "executor_start": startup, "total": time.perf_counter() - started}
     with run_folder(out_dir, f"leaderboard-{total}") as (staging, final):
-        write_leaderboard(staging, all_rows, ticker_rows, settings=_settings(config, entries),
+        write_leaderboard(staging, all_rows, ticker_rows, settings=_settings(replace(config, models=lineup.names),
+                                                                             entries),
                           executor=getattr(executor, "description", executor.name), seconds=seconds,
                           versions=library_versions())
     update_index(final.parent)

@@ -3,24 +3,58 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 
 from toolkit.errors import UsageError
 
+#: The built-in models, by their command-line names (defined in :mod:`toolkit.runs.forecast.models`).
 MODELS = ("naive", "drift", "mean_return", "moving_average", "linear", "ets", "arima", "mlp", "lstm", "gru",
           "cnn_lstm")
 DEFAULT_MODELS = ("naive", "drift", "mean_return", "moving_average", "linear", "ets", "arima", "mlp", "lstm")
 STRATEGIES = ("direct", "recursive")
 TARGETS = ("log-return", "price")
 FOLD_MODES = ("expanding", "sliding")
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
-def check_models(names) -> tuple[str, ...]:
-    names = tuple(dict.fromkeys(n.strip().lower().replace("-", "_") for n in names if n.strip()))
-    unknown = [n for n in names if n not in MODELS]
-    if unknown or not names:
-        raise UsageError(f"models must be chosen from {', '.join(MODELS)}. Received: {', '.join(names) or 'none'}")
-    return ("naive",) + tuple(n for n in names if n != "naive")  # naive is every report's yardstick
+def check_name(name) -> str:
+    """A model name: a letter, then letters, digits, ``_`` or ``-`` (it names files too)."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise UsageError(f"model name {name!r} must start with a letter and hold only letters, digits, '_' and '-' "
+                         "(at most 64)")
+    return name
+
+
+def builtin_name(entry: str) -> str | None:
+    """The built-in model an entry names (case and ``-`` / ``_`` aside), else None."""
+    key = entry.strip().lower().replace("-", "_")
+    return key if key in MODELS else None
+
+
+def check_models(entries) -> tuple[str, ...]:
+    """Model entries, normalised: built-in names, ``NAME=REFERENCE`` definitions (a Keras
+    builder, a scikit-learn regressor or a statsforecast model, resolved with the run's
+    models) and names of models given to the run; naive always first, as every report's
+    yardstick. Only the spelling is checked here; :func:`toolkit.runs.forecast.models.resolve_lineup`
+    resolves and checks the models themselves."""
+    checked = []
+    for entry in (e.strip() for e in entries if e.strip()):
+        name, sep, reference = entry.partition("=")
+        if sep:
+            name, reference = name.strip(), reference.strip()
+            check_name(name)
+            if not reference:
+                raise UsageError(f"model {name!r} is defined with nothing after '='; give NAME=module:ATTR or "
+                                 "NAME=path/to/file.py:ATTR")
+            checked.append(f"{name}={reference}")
+        else:
+            checked.append(builtin_name(entry) or check_name(entry))
+    checked = list(dict.fromkeys(checked))
+    if not checked:
+        raise UsageError(f"models must name at least one model, from {', '.join(MODELS)} or NAME=module:ATTR. "
+                         "Received: none")
+    return ("naive",) + tuple(n for n in checked if n != "naive")  # naive is every report's yardstick
 
 
 @dataclass(frozen=True)
@@ -64,6 +98,17 @@ class ForecastConfig:
             Defaults to 10 (each pass costs about a second on the default test part).
         cost_bps: Trading cost per position change in the strategy check. Defaults to 5.
         max_rows: Keep only the newest rows; ``None`` keeps all. Defaults to None.
+        tune_trials: Hyperparameter search trials per tuned model and fold; 0 for no search.
+            Each tuned model stands in the comparison beside a copy named ``NAME_tuned``.
+            Defaults to 0.
+        tune_minutes: Most minutes of each search. Defaults to None (trials alone limit it).
+        tune_splits: Inner walk-forward splits of each fold's training rows the search
+            scores trials on. Defaults to 2.
+        tune_pruning: Stop poor trials from their learning curves. Defaults to True.
+        tune_parallel: Trials per round, run side by side on Ray (one after another in one
+            process, with the same results). Defaults to 4.
+        tune_models: Models to tune. Defaults to () : every network, and every model with a
+            declared search space.
         quick: Whether this is the reduced ``--quick`` profile (stated in the report).
         verbose: Keras progress (0, 1 or 2). Defaults to 2.
     """
@@ -92,6 +137,12 @@ class ForecastConfig:
     mc_samples: int = 10
     cost_bps: float = 5.0
     max_rows: int | None = None
+    tune_trials: int = 0
+    tune_minutes: float | None = None
+    tune_splits: int = 2
+    tune_pruning: bool = True
+    tune_parallel: int = 4
+    tune_models: tuple[str, ...] = ()
     quick: bool = False
     verbose: int = 2
 
@@ -123,8 +174,12 @@ class ForecastConfig:
             ("--patience", self.patience, 1, 10_000), ("--folds", self.folds, 1, 100),
             ("--mc-samples", self.mc_samples, 0, 1_000), ("--seed", self.seed, 0, 2 ** 32 - 1),
             ("lstm_units", self.lstm_units, 1, MAX_UNITS), ("dense_units", self.dense_units, 1, MAX_UNITS),
+            ("--tune", self.tune_trials, 0, 1_000), ("tune_splits", self.tune_splits, 1, 10),
+            ("tune_parallel", self.tune_parallel, 1, 256),
         ):
             _whole(flag, value, low, high)
+        if self.tune_minutes is not None:
+            _number("--tune-minutes", self.tune_minutes, 0.0, 24 * 60.0, low_open=True)
         if self.gap is not None:
             _whole("--gap", self.gap, 1, MAX_HORIZON * 10)
         if self.max_rows is not None:
@@ -140,8 +195,9 @@ class ForecastConfig:
                                      ("--fold-mode", self.fold_mode, FOLD_MODES)):
             if value not in allowed:
                 raise UsageError(f"{flag} must be one of {', '.join(allowed)}. Received: {value!r}")
-        if not isinstance(self.refit, bool):
-            raise UsageError(f"refit must be true or false. Received: {self.refit!r}")
+        for flag, value in (("refit", self.refit), ("tune_pruning", self.tune_pruning)):
+            if not isinstance(value, bool):
+                raise UsageError(f"{flag} must be true or false. Received: {value!r}")
         if self.gap is not None and self.gap < self.horizon:
             raise UsageError(f"--gap must be at least the horizon so no training target overlaps a "
                              f"test target. Received: gap={self.gap}, horizon={self.horizon}")
@@ -149,8 +205,9 @@ class ForecastConfig:
         if self.multistep == "recursive" and features != ("close",):
             raise UsageError("--multistep recursive feeds forecasts back as inputs, so the close price "
                              f"must be the only feature. Received: features={','.join(features)}")
+        tune_models = tuple(builtin_name(n) or check_name(n) for n in _names("tune_models", self.tune_models))
         return replace(self, features=features, models=check_models(_names("models", self.models)),
-                       calendar=check_calendar(self.calendar))
+                       tune_models=tuple(dict.fromkeys(tune_models)), calendar=check_calendar(self.calendar))
 
 
 MAX_WINDOW = 2_000

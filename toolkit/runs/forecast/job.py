@@ -44,15 +44,26 @@ def metrics_document(result: ForecastResult) -> dict:
                                             for level, (lo, hi) in result.next_intervals[name].items()}}
                        for name, values in result.next_forecasts.items()},
         },
-        "models": {name: {"title": m.title, "kind": m.kind, "learns": m.learns, "n_params": m.n_params,
-                          "interval": m.interval, "description": result.descriptions.get(name, ""),
-                          "final_training": m.training.as_dict() if m.training is not None else None}
-                   for name, m in result.models.items()},
+        "models": {name: _model_document(result, name, m) for name, m in result.models.items()},
+        "failed_models": result.failures,
+        "tuning": {name: {"tuned_from": result.lineup[name].tuned_from if result.lineup else None,
+                          "chosen": records[-1].chosen, "test_against_untuned": panel.tuning.get(name),
+                          "folds": [record.as_dict() for record in records]}
+                   for name, records in result.searches().items()},
         "seconds": result.seconds,
         "backend": result.versions.get(VERSIONS_KEY),
         "versions": result.versions,
         "finished_at": result.finished_at,
     })
+
+
+def _model_document(result: ForecastResult, name: str, model) -> dict:
+    entry = result.lineup[name] if result.lineup is not None else None
+    return {"title": model.title, "kind": model.kind, "learns": model.learns, "n_params": model.n_params_,
+            "interval": model.interval_, "description": result.descriptions.get(name, ""),
+            "source": entry.source if entry else "built-in", "tuned_from": entry.tuned_from if entry else None,
+            "definition": model.describe(),
+            "final_training": model.training_.as_dict() if model.training_ is not None else None}
 
 
 def _safe_name(text: str) -> str:
@@ -69,8 +80,8 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
     started = time.perf_counter()
     stem = f"forecast-{_safe_name(result.prices.provenance.name)}"
     with run_folder(ensure_writable_dir(out_dir), stem) as (staging, final):
-        for model in result.models.values():
-            model.save(staging)
+        for name, model in result.models.items():
+            model.save(staging, name)
         html = render_forecast_report(result)
         result.seconds["report"] = time.perf_counter() - started
         atomic_write_text(staging / "forecasts.csv",
@@ -84,24 +95,56 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
 DATA_KEYS = {"ticker": "", "tickers": (), "tickers_file": "", "csv": "", "start": "", "end": "", "offline": False,
              "price_column": "", "date_column": "", "date_format": "", "cache_dir": ""}
 EXECUTOR_KEYS = {"name": "local", "ray_address": "", "cpus_per_task": 1, "gpus_per_task": None}
-CONFIG_KEYS = {key: (value if value is not None else None) for key, value in asdict(ForecastConfig()).items()
-               if key not in ("quick", "verbose")}
-PIPELINE_SECTIONS = {"data": DATA_KEYS, "forecast": CONFIG_KEYS, "executor": EXECUTOR_KEYS}
+#: [tune] keys: the ForecastConfig fields ``tune_<key>``.
+TUNE_KEYS = {key[len("tune_"):]: value for key, value in asdict(ForecastConfig()).items() if key.startswith("tune_")}
+CONFIG_KEYS = {key: value for key, value in asdict(ForecastConfig()).items()
+               if key not in ("quick", "verbose") and not key.startswith("tune_")}
+PIPELINE_SECTIONS = {"data": DATA_KEYS, "forecast": CONFIG_KEYS, "executor": EXECUTOR_KEYS, "tune": TUNE_KEYS,
+                     "models": None}
+MODEL_TABLE_KEYS = ("builder", "search")
 
 
-def forecast_job(request, config: ForecastConfig, out_dir, *, log: Callable[[str], None] = print):
-    """The whole job as the CLI runs it: check, load prices, run, write the report.
+def model_tables(tables: dict, path: Path) -> dict:
+    """``[models.NAME]`` tables as model references: ``builder`` (a toolkit builder's name,
+    ``package.module:ATTR`` or ``path/to/file.py:ATTR``, relative to the pipeline file's
+    folder), an optional ``[models.NAME.search]`` space, and keyword arguments."""
+    from toolkit.runs.forecast.models import ModelReference
+    from toolkit.tuning.space import parse_space
+
+    models = {}
+    for name, table in tables.items():
+        if "builder" not in table:
+            raise UsageError(f"{path}: [models.{name}] needs builder = \"...\" (a toolkit builder's name, "
+                             "'package.module:ATTR' or 'path/to/file.py:ATTR')")
+        params = {key: value for key, value in table.items() if key not in MODEL_TABLE_KEYS}
+        if "search" in table:
+            params["space"] = parse_space(table["search"], f"{path}: [models.{name}.search]")
+        models[name] = ModelReference(table["builder"], params, path.resolve().parent)
+    return models
+
+
+def forecast_job(request, config: ForecastConfig, out_dir, *, models=None, log: Callable[[str], None] = print):
+    """The whole job as the CLI runs it: check (the models too), load prices, run, write the report.
+
+    Args:
+        request: Where the prices come from (:class:`~toolkit.data.load.PriceRequest`).
+        config: The run's settings.
+        out_dir: The reports folder.
+        models: Your models by name (see :func:`~toolkit.runs.forecast.run_forecast`). Defaults to None.
+        log: Receives one line per stage. Defaults to ``print``.
 
     Returns:
         ``(report_path, result)``.
     """
     from toolkit.data.load import load_prices
     from toolkit.reports.writer import ensure_writable_dir
+    from toolkit.runs.forecast.models import resolve_lineup
 
     started = time.perf_counter()
     config = config.validate()
     request.validate()
     out_dir = ensure_writable_dir(out_dir)
+    lineup = resolve_lineup(config, models, log=log)  # imports and checks every model before any data is read
     log(f"[data] loading {request.csv or request.ticker or '^GSPC (default)'} ...")
     prices = load_prices(request)
     prov = prices.provenance
@@ -117,7 +160,7 @@ def forecast_job(request, config: ForecastConfig, out_dir, *, log: Callable[[str
     hint = gpu_hint()
     if hint:
         log(f"[device] {hint}")
-    result = run_forecast(prices, config, log=log)
+    result = run_forecast(prices, config, lineup, log=log)
     result.seconds = {"data": data_seconds, **result.seconds}
     log("[report] writing ...")
     path = write_forecast_report(result, out_dir)
@@ -143,6 +186,7 @@ def pipeline_job(pipeline, *, quick: bool, seed: int | None, out_dir, verbose: i
     """
     from toolkit.data.load import PriceRequest
     from toolkit.runs.common import build_config
+    from toolkit.runs.forecast.models import resolve_lineup
 
     data = {key: (value or None) if not isinstance(value, bool) else value
             for key, value in pipeline.sections.get("data", {}).items()}
@@ -154,9 +198,15 @@ def pipeline_job(pipeline, *, quick: bool, seed: int | None, out_dir, verbose: i
         request = PriceRequest(**data).validate()
     except UsageError as err:
         raise UsageError(f"{pipeline.path}: [data] {err}") from None
-    config = build_config(ForecastConfig, pipeline, "forecast", quick=quick, seed=seed, verbose=verbose)
+    tune = {f"tune_{key}": value for key, value in pipeline.sections.get("tune", {}).items()}
+    config = build_config(ForecastConfig, pipeline, "forecast", quick=quick, seed=seed, verbose=verbose, extra=tune)
+    models = model_tables(pipeline.sections.get("models", {}), pipeline.path)
+    try:
+        lineup = resolve_lineup(config, models, log=log)  # before any data is read
+    except UsageError as err:
+        raise UsageError(f"{pipeline.path}: {err}") from None
     if not tickers and not tickers_file and executor["name"] == "local":
-        return forecast_job(request, config, out_dir, log=log)
+        return forecast_job(request, config, out_dir, models=lineup, log=log)
     from toolkit.data.universe import collect_universe
     from toolkit.runs.executors import make_executor
     from toolkit.runs.universe import universe_job
@@ -167,6 +217,6 @@ def pipeline_job(pipeline, *, quick: bool, seed: int | None, out_dir, verbose: i
                                cpus_per_task=executor["cpus_per_task"], gpus_per_task=executor["gpus_per_task"])
     except UsageError as err:
         raise UsageError(f"{pipeline.path}: {err}") from None
-    outcome = universe_job(universe, config.validate(), out_dir, runner, log=log)
+    outcome = universe_job(universe, config.validate(), out_dir, runner, models=lineup, log=log)
     outcome.raise_for_failures()
     return outcome.leaderboard, outcome

@@ -1,259 +1,270 @@
-"""The models a forecast run compares, behind one small interface.
+"""The models of a forecast run: the built-in ones by name and yours, resolved and checked
+before any data is read.
 
-Every model forecasts prices for steps ``1..horizon`` from the origins of a
-:class:`~toolkit.pipelines.windowed.WindowedData` part (``"validation"``, ``"test"``, or
-``"next"``, the newest row). Benchmarks work on the price series itself
-(:mod:`toolkit.runs.forecast.benchmarks`); neural and linear models in the scaled space of
-the windows, mapped back with ``to_price``. With the ``recursive`` strategy a one-step model
-is iterated on its own outputs instead of predicting every step directly. A new model is a
-small class registered in :data:`MODEL_CLASSES`.
+Every model is a :class:`~toolkit.forecasters.Forecaster`; the built-in networks are
+:class:`~toolkit.forecasters.KerasForecaster`\\ s of the lecture builders, exactly as yours
+would be. A model of yours comes from
+
+* the notebook: ``run_forecast(prices, config, models={"gru64": KerasForecaster(stacked_gru, units=64)})``;
+* the command line: ``--models naive,lstm,NAME=module:ATTR`` or ``NAME=path/to/file.py:ATTR``;
+* a pipeline file: a ``[models.NAME]`` table (``builder = "..."`` and keyword arguments).
+
+A reference names code, and resolving it **runs that code** (importing the module or the
+file), as loading a Keras ``Lambda`` layer would: the run prints what it imports.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-import numpy as np
+from toolkit.errors import UsageError
+from toolkit.forecasters.base import FitContext, Forecaster, InputShape, clone
+from toolkit.runs.forecast.config import MODELS, NAME, builtin_name, check_name
+from toolkit.runs.forecast.references import load_reference
 
-from toolkit.evaluation.baselines import WindowLinear
-from toolkit.evaluation.intervals import LEVELS, gaussian_interval
-from toolkit.pipelines.windowed import WindowedData
-
-
-def part_inputs(data: WindowedData, part: str) -> tuple[np.ndarray, np.ndarray]:
-    """Windows and origin rows of a part, or of the newest window (``part="next"``)."""
-    if part == "next":
-        return data.x_next, np.array([len(data.prices) - 1])
-    return data.x[part], data.origin[part]
-
-
-class ForecastModel:
-    """Base of the run's models.
-
-    Attributes:
-        name: Short key, as on the command line.
-        title: What the report calls it.
-        kind: ``"benchmark"``, ``"statistical"`` or ``"neural"``.
-        learns: False for a fixed rule (naive, moving average): nothing is estimated, so
-            the report never says it "learned" anything.
-        interval: Its own prediction intervals, beside the conformal ones every model gets:
-            None, ``"gaussian"``, ``"mc-dropout"`` or ``"model"`` (ETS / ARIMA).
-        training: The :class:`~toolkit.training.TrainingRecord` of neural models.
-        n_params: Trainable parameters (or coefficients).
-    """
-
-    name = ""
-    title = ""
-    kind = "benchmark"
-    learns = True
-    interval = None
-
-    def __init__(self, config):
-        self.config = config
-        self.training = None
-        self.n_params = None
-
-    def fit(self, data: WindowedData, log=print, epochs: int | None = None) -> "ForecastModel":
-        """Learn from the training part. ``epochs`` fixes the training length of a network
-        refitted on all rows, where no validation part is left to stop it early."""
-        return self
-
-    def predict_prices(self, data: WindowedData, part: str) -> np.ndarray:
-        raise NotImplementedError
-
-    def interval_prices(self, data: WindowedData, part: str) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-        """Per level in :data:`LEVELS`, (lower, upper) prices of shape ``(m, horizon)``."""
-        return {}
-
-    def save(self, folder: Path) -> list[str]:
-        return []
+TITLES = {
+    "lstm": "Stacked LSTM (lecture architecture)", "gru": "Stacked GRU",
+    "cnn_lstm": "CNN-LSTM (Conv1D features into an LSTM)",
+    "mlp": "MLP on the window, heteroscedastic Gaussian head",
+    "ets": "ETS, automatic (log prices)", "arima": "ARIMA, automatic (log prices)",
+}
 
 
-class _ScaledModel(ForecastModel):
-    """Models that output scaled targets; direct or recursive."""
+def builtin_forecaster(name: str, config) -> Forecaster:
+    """The built-in model ``name`` with the run's settings (``config``)."""
+    from toolkit.forecasters import (
+        Drift, KerasForecaster, MeanReturn, MovingAverage, Naive, SklearnForecaster, StatsForecaster,
+    )
 
-    @property
-    def steps_out(self) -> int:
-        return 1 if self.config.multistep == "recursive" else self.config.horizon
+    c = config
+    if name in ("lstm", "gru"):
+        from toolkit.builders.recurrent import stacked_gru, stacked_lstm
 
-    def _targets(self, data, part):
-        return data.y[part][:, : self.steps_out]
-
-    def _predict_scaled(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def predict_prices(self, data, part):
-        x, origin = part_inputs(data, part)
-        origin_prices = data.prices[origin]
-        if self.config.multistep == "recursive":
-            return data.recursive_prices(lambda w: self._predict_scaled(w)[:, 0], x, origin_prices)
-        return data.to_price(self._predict_scaled(x), origin_prices)
-
-
-class Linear(_ScaledModel):
-    name = "linear"
-
-    def __init__(self, config):
-        super().__init__(config)
-        self.title = f"Linear regression on the {config.window}-step window"
-
-    def fit(self, data, log=print, epochs=None):
-        self.estimator = WindowLinear().fit(data.x["train"], self._targets(data, "train"))
-        self.n_params = int(np.size(self.estimator.coef_) + np.size(self.estimator.intercept_))
-        return self
-
-    def _predict_scaled(self, x):
-        return np.asarray(self.estimator.predict(x)).reshape(len(x), -1)
-
-    def save(self, folder):
-        (folder / "linear.json").write_text(json.dumps(self.estimator.to_dict()))
-        return ["linear.json"]
-
-
-class _KerasModel(_ScaledModel):
-    kind = "neural"
-
-    def _build(self, data):
-        raise NotImplementedError
-
-    def _inputs(self, x):
-        return x
-
-    def fit(self, data, log=print, epochs=None):
-        from toolkit.errors import TrainingError
-        from toolkit.training import fit, set_seed
-
-        set_seed(self.config.seed)
-        self.model = self._build(data)
-        self.n_params = self.model.count_params()
-        validate = epochs is None and len(data.y["validation"]) > 0
-        epochs = self.config.epochs if epochs is None else epochs
-        log(f"[{self.name}] training {self.title} ({self.n_params:,} parameters), "
-            + (f"up to {epochs} epochs" if validate else f"{epochs} epoch(s) on all rows")
-            + f", batch {self.config.batch_size}")
-        try:
-            self.training = fit(
-                self.model, self._inputs(data.x["train"]), self._targets(data, "train"),
-                validation_data=(self._inputs(data.x["validation"]), self._targets(data, "validation"))
-                if validate else None,
-                epochs=epochs, batch_size=self.config.batch_size,
-                patience=self.config.patience, verbose=self.config.verbose,
-            )
-        except TrainingError as err:
-            raise TrainingError(f"{self.title}: {err}") from None
-        log(f"[{self.name}] {self.training.epochs_run} epoch(s) in {self.training.seconds:.1f} s on {self.training.device}"
-            + (f"; kept epoch {self.training.best_epoch}" if validate else ""))
-        return self
-
-    def _predict_scaled(self, x):
-        return self.model.predict(self._inputs(x), batch_size=1024, verbose=0)
-
-    def save(self, folder):
-        self.model.save(folder / f"{self.name}.keras")
-        return [f"{self.name}.keras"]
-
-
-class _Recurrent(_KerasModel):
-    """The stacked network (LSTM or GRU).
-
-    Its intervals combine Monte Carlo dropout (dropout left on at prediction: the spread
-    of the passes is the model's uncertainty) with the noise variance of its validation
-    residuals, which dropout alone does not see (Zhu and Laptev, 2017).
-    """
-
-    interval = "mc-dropout"
-    cell = "lstm"
-
-    def _build(self, data):
-        from toolkit.builders.recurrent import stacked_lstm
-
-        c = self.config
-        return stacked_lstm(window=c.window, n_features=data.n_features, units=c.lstm_units,
-                            dropout=c.dropout, dense_units=c.dense_units, outputs=self.steps_out,
-                            cell=self.cell, learning_rate=c.learning_rate, name=f"stacked_{self.cell}")
-
-    def interval_prices(self, data, part):
-        if self.config.multistep == "recursive" or not self.config.mc_samples:
-            return {}
-        from toolkit.training.mc_dropout import mc_dropout_draws
-
-        x, origin = part_inputs(data, part)
-        draws = mc_dropout_draws(self.model, x, self.config.mc_samples)
-        residuals = self._targets(data, "validation") - self._predict_scaled(data.x["validation"])
-        variance = draws.var(axis=0) + residuals.var(axis=0)
-        center = self._predict_scaled(x)
-        # The scaler and the price map are increasing, so bounds map to bounds.
-        return {level: tuple(data.to_price(bound, data.prices[origin])
-                             for bound in gaussian_interval(center, variance, level))
-                for level in LEVELS}
-
-
-class LSTM(_Recurrent):
-    name, title, cell = "lstm", "Stacked LSTM (lecture architecture)", "lstm"
-
-
-class GRU(_Recurrent):
-    name, title, cell = "gru", "Stacked GRU", "gru"
-
-
-class CNNLSTM(_KerasModel):
-    name, title = "cnn_lstm", "CNN-LSTM (Conv1D features into an LSTM)"
-
-    def _build(self, data):
+        return KerasForecaster(stacked_lstm if name == "lstm" else stacked_gru, units=c.lstm_units, dropout=c.dropout,
+                               dense_units=c.dense_units, learning_rate=c.learning_rate, title=TITLES[name])
+    if name == "cnn_lstm":
         from toolkit.builders.conv import cnn_lstm
 
-        c = self.config
-        return cnn_lstm(window=c.window, n_features=data.n_features, outputs=self.steps_out,
-                        learning_rate=c.learning_rate)
-
-
-class GaussianMLP(_KerasModel):
-    """MLP on the flattened window with a heteroscedastic Gaussian head.
-
-    Not the tutorial's homoscedastic noise model: returns are volatility-clustered, so the
-    variance here is a function of the window (its own output unit), learned by the same
-    negative log-likelihood.
-    """
-
-    name, title, interval = "mlp", "MLP on the window, heteroscedastic Gaussian head", "gaussian"
-
-    def _build(self, data):
+        return KerasForecaster(cnn_lstm, learning_rate=c.learning_rate, title=TITLES[name])
+    if name == "mlp":
+        # Not the tutorial's homoscedastic noise model: returns are volatility-clustered, so
+        # the variance here is a function of the window (its own output unit), learned by
+        # the same negative log-likelihood.
         from toolkit.builders.dense import gaussian_mlp
 
-        return gaussian_mlp(input_dim=self.config.window * data.n_features, hidden_units=(64, 32),
-                            activation="relu", kernel_initializer="he_normal", noise="heteroscedastic",
-                            outputs=self.steps_out,
-                            learning_rate=self.config.learning_rate)
+        return KerasForecaster(gaussian_mlp, hidden_units=(64, 32), activation="relu", kernel_initializer="he_normal",
+                               noise="heteroscedastic", learning_rate=c.learning_rate, title=TITLES[name])
+    if name == "linear":
+        from sklearn.linear_model import LinearRegression
 
-    def _inputs(self, x):
-        return x.reshape(len(x), -1)
+        # Least squares on the flattened window, solved by SVD (minimum norm: the collinear
+        # lags of a price window need no regularisation to be solved).
+        return SklearnForecaster(LinearRegression(), title=f"Linear regression on the {c.window}-step window")
+    if name in ("ets", "arima"):
+        from statsforecast.models import AutoARIMA, AutoETS
 
-    def _mean_variance(self, x):
-        predicted = self.model.predict(self._inputs(x), batch_size=1024, verbose=0)
-        k = predicted.shape[1] // 2
-        return predicted[:, :k], predicted[:, k:]
-
-    def _predict_scaled(self, x):
-        return self._mean_variance(x)[0]
-
-    def interval_prices(self, data, part):
-        if self.config.multistep == "recursive":
-            return {}
-        x, origin = part_inputs(data, part)
-        mean, variance = self._mean_variance(x)
-        # The scaler and the price map are increasing, so bounds map to bounds.
-        return {level: tuple(data.to_price(bound, data.prices[origin])
-                             for bound in gaussian_interval(mean, variance, level))
-                for level in LEVELS}
+        # Daily prices: no seasonal component; Hyndman-Khandakar order selection by AICc.
+        model = AutoETS(model="ZZN") if name == "ets" else AutoARIMA(seasonal=False)
+        return StatsForecaster(model, title=TITLES[name])
+    return {"naive": Naive, "drift": Drift, "mean_return": MeanReturn, "moving_average": MovingAverage}[name]()
 
 
-def model_classes() -> dict[str, type[ForecastModel]]:
-    """Every model a run can compare, by its command-line name."""
-    from toolkit.runs.forecast import benchmarks
+@dataclass(frozen=True)
+class ModelReference:
+    """A model named by code: ``module:ATTR``, ``path/to/file.py:ATTR`` or a toolkit builder's
+    registry name, with keyword arguments.
 
-    return {cls.name: cls for cls in (*benchmarks.BENCHMARKS, Linear, GaussianMLP, LSTM, GRU, CNNLSTM)}
+    Attributes:
+        ref: The reference.
+        params: Keyword arguments (builder arguments; ``epochs``, ``batch_size``, ``title``,
+            ``space`` ... for the adapter). Defaults to {}.
+        base: Folder a relative file path is read from (a pipeline file's). Defaults to None:
+            the working folder.
+    """
+
+    ref: str
+    params: dict = field(default_factory=dict)
+    base: Path | None = None
 
 
-def create_model(name: str, config) -> ForecastModel:
-    return model_classes()[name](config)
+@dataclass(frozen=True)
+class LineupEntry:
+    """One model of the run: its name, unfitted forecaster, where it came from, and, for a
+    tuned copy, the model it was tuned from."""
+
+    name: str
+    forecaster: Forecaster
+    source: str
+    tuned_from: str | None = None
+    space: dict | None = None
+
+
+@dataclass(frozen=True)
+class Lineup:
+    """The run's models in order (naive first); tuned copies follow the model they tune."""
+
+    entries: tuple[LineupEntry, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.entries)
+
+    @property
+    def fitted(self) -> tuple[LineupEntry, ...]:
+        """The models fitted as defined (every model but the tuned copies)."""
+        return tuple(e for e in self.entries if e.tuned_from is None)
+
+    @property
+    def tuned(self) -> tuple[LineupEntry, ...]:
+        return tuple(e for e in self.entries if e.tuned_from is not None)
+
+    def __getitem__(self, name: str) -> LineupEntry:
+        return next(e for e in self.entries if e.name == name)
+
+
+def fit_context(config, log: Callable[[str], None] = print) -> FitContext:
+    """How every model of a run with ``config`` is trained."""
+    return FitContext(horizon=config.horizon, multistep=config.multistep, epochs=config.epochs,
+                      batch_size=config.batch_size, patience=config.patience, seed=config.seed,
+                      verbose=config.verbose, mc_samples=config.mc_samples, log=log)
+
+
+def _user_models(config, models) -> dict[str, object]:
+    """The run's user models by name, in order: ``NAME=REF`` entries, then the mapping's."""
+    found: dict[str, object] = {}
+    for entry in config.models:
+        name, sep, reference = entry.partition("=")
+        if sep:
+            found[name] = ModelReference(reference)
+    for name, obj in (models or {}).items():
+        check_name(name)
+        if name in found:
+            raise UsageError(f"model {name!r} is defined twice (in models and as {name}=...); keep one")
+        found[name] = ModelReference(obj) if isinstance(obj, str) else obj
+    return found
+
+
+def _check_names(order: list[str], user: dict) -> None:
+    seen: dict[str, str] = {}
+    for name in order:
+        folded = name.lower().replace("-", "_")
+        if name in user and builtin_name(name):
+            raise UsageError(f"model name {name!r} is taken by a built-in model; give yours another name")
+        if folded in seen:
+            raise UsageError(f"model names {seen[folded]!r} and {name!r} differ only in case or '-'/'_' "
+                             "(they name the same files); rename one")
+        seen[folded] = name
+
+
+def resolve_lineup(config, models=None, *, log: Callable[[str], None] = print) -> "Lineup":
+    """Resolve and check every model of a run before any data is read.
+
+    Args:
+        config: The validated :class:`~toolkit.runs.forecast.ForecastConfig`.
+        models: Your models by name: a :class:`Forecaster`, a Keras builder function, a
+            scikit-learn regressor or a statsforecast model (class or instance), a reference
+            string (``"module:ATTR"``, ``"path/file.py:ATTR"``) or a :class:`ModelReference`.
+            They join ``config.models`` (at the place a name there gives, else at the end).
+            Defaults to None.
+        log: Receives one line per model of yours (what it imports). Defaults to ``print``.
+
+    Raises:
+        UsageError: One line naming the model: a bad or taken name, code that cannot be
+            imported or raises, a model whose shapes do not fit the run, a search space
+            naming parameters the model does not have.
+    """
+    if isinstance(models, Lineup):
+        return models
+    user = _user_models(config, models)
+    order = [entry.partition("=")[0] for entry in config.models]
+    order += [name for name in user if name not in order]
+    unknown = [name for name in order if name not in user and name not in MODELS]
+    if unknown:
+        raise UsageError(f"unknown model {unknown[0]!r}: models are chosen from {', '.join(MODELS)}, or defined as "
+                         "NAME=module:ATTR (a Keras builder, a scikit-learn regressor or a statsforecast model). "
+                         f"Received: {', '.join(order)}")
+    _check_names(order, user)
+    shape = InputShape(config.window, len(config.features), config.horizon, config.multistep)
+    entries = []
+    for name in order:
+        if name in user:
+            forecaster, source = _user_forecaster(name, user[name], log)
+        else:
+            forecaster, source = builtin_forecaster(name, config), "built-in"
+        try:
+            forecaster.check(shape)
+        except ValueError as err:
+            raise UsageError(f"model {name!r} {err}") from None
+        entries.append(LineupEntry(name, forecaster, source))
+    return Lineup(tuple(_with_tuned(entries, config, shape)))
+
+
+def _user_forecaster(name: str, obj, log) -> tuple[Forecaster, str]:
+    """Your model as a forecaster, and where it came from."""
+    from toolkit.forecasters.adapt import as_forecaster
+
+    params, source = {}, "given in Python"
+    if isinstance(obj, ModelReference):
+        params = dict(obj.params)
+        obj, source = load_reference(name, obj.ref, obj.base, log)
+    else:
+        log(f"[models] {name}: {obj!r:.100} (given in Python)")
+    try:
+        return as_forecaster(obj, params), source
+    except ValueError as err:
+        raise UsageError(f"model {name!r} {err}") from None
+
+
+def _with_tuned(entries: list[LineupEntry], config, shape: InputShape) -> list[LineupEntry]:
+    """Each model to tune followed by its tuned copy ``NAME_tuned``, with its search space."""
+    if not config.tune_trials:
+        return entries
+    by_name = {e.name: e for e in entries}
+    missing = [n for n in config.tune_models if n not in by_name]
+    if missing:
+        raise UsageError(f"tune_models names {', '.join(map(repr, missing))}, which the run does not compare; "
+                         f"choose from {', '.join(by_name)}")
+    chosen = config.tune_models or tuple(e.name for e in entries if e.forecaster.kind == "neural"
+                                         or getattr(e.forecaster, "space", None))
+    out = []
+    for entry in entries:
+        out.append(entry)
+        if entry.name not in chosen:
+            continue
+        space = _space(entry, shape)
+        if not space:
+            raise UsageError(f"model {entry.name!r} has no search space; declare one (space= in Python, "
+                             f"[models.{entry.name}.search] in a pipeline file) or leave it out of tune_models")
+        tuned = f"{entry.name}_tuned"
+        if tuned in by_name:
+            raise UsageError(f"model name {tuned!r} is taken: the tuned copy of {entry.name!r} is called that; "
+                             "rename your model")
+        if not NAME.fullmatch(tuned):
+            raise UsageError(f"model name {entry.name!r} is too long to name its tuned copy; shorten it")
+        copy = clone(entry.forecaster)
+        copy.title = f"{entry.forecaster.title}, tuned"
+        out.append(LineupEntry(tuned, copy, entry.source, tuned_from=entry.name, space=space))
+    return out
+
+
+def _space(entry: LineupEntry, shape: InputShape) -> dict:
+    """The model's declared space, else its default; every name checked against its parameters,
+    and the model checked once with each dimension at its first value."""
+    from toolkit.tuning.space import check_space
+
+    declared = getattr(entry.forecaster, "space", None)
+    space = check_space(declared, f"model {entry.name!r} space") if declared else entry.forecaster.default_space()
+    trial = clone(entry.forecaster)
+    for key, dimension in space.items():
+        value = dimension.options[0] if hasattr(dimension, "options") else dimension.low
+        try:
+            trial.set_params(**{key: value})
+        except ValueError as err:
+            raise UsageError(f"model {entry.name!r} search space names {key!r}: {err}") from None
+    try:
+        trial.check(shape)
+    except ValueError as err:
+        raise UsageError(f"model {entry.name!r} with its search space's first values {err}") from None
+    return space

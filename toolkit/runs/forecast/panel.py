@@ -15,7 +15,7 @@ Every model is scored the same way, benchmarks included:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,6 +44,7 @@ class Panel:
     strategy: dict[str, dict]
     ranking: list[str]
     verdict: str
+    tuning: dict[str, dict] = field(default_factory=dict)
 
 
 def _step_metrics(actual, predicted, origin_prices, scale) -> list[dict[str, float]]:
@@ -110,8 +111,21 @@ def pool_folds(folds) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.
     return origin, fold_of, actual, predictions
 
 
-def score(folds, series, horizon: int, cost_bps: float, sigma) -> Panel:
-    """Pool the folds' test forecasts and score them."""
+def tuning_tests(actual, predictions, pairs: dict[str, str], horizon: int) -> dict[str, dict]:
+    """Diebold-Mariano of each tuned copy against its untuned model on the pooled test
+    targets: did tuning help where the search never looked?"""
+    tests = {}
+    for tuned, base in pairs.items():
+        if tuned in predictions and base in predictions:
+            dm = diebold_mariano(actual[:, -1], predictions[tuned][:, -1], predictions[base][:, -1], horizon)
+            tests[tuned] = {"base": base, "dm_stat": dm.statistic, "dm_p": dm.p_value, "tuned_better": dm.model_better,
+                            "significant": bool(dm.model_better and dm.p_value < SIGNIFICANCE)}
+    return tests
+
+
+def score(folds, series, horizon: int, cost_bps: float, sigma, pairs: dict[str, str] | None = None) -> Panel:
+    """Pool the folds' test forecasts and score them; ``pairs`` maps each tuned copy to the
+    model it tunes."""
     origin_rows, fold_of, actual, predictions = pool_folds(folds)
     models = list(predictions)
     origin_prices = series[origin_rows]
@@ -157,4 +171,5 @@ def score(folds, series, horizon: int, cost_bps: float, sigma) -> Panel:
     headline = {name: steps[-1] for name, steps in step_metrics.items()}
     return Panel(step_metrics=step_metrics, fold_summary=fold_summary, honesty=honesty, bands=bands,
                  coverage=coverage_table, adaptive_state=states, strategy=strategy,
-                 ranking=rank_models(headline), verdict=verdict(honesty, horizon, SIGNIFICANCE))
+                 ranking=rank_models(headline), verdict=verdict(honesty, horizon, SIGNIFICANCE),
+                 tuning=tuning_tests(actual, predictions, pairs or {}, horizon))

@@ -14,7 +14,6 @@ from toolkit.data.frame import PriceFrame
 from toolkit.evaluation.intervals import LEVELS
 from toolkit.pipelines.windowed import FoldBounds
 from toolkit.runs.forecast.config import ForecastConfig
-from toolkit.runs.forecast.models import ForecastModel
 from toolkit.runs.forecast.panel import Panel, pool_folds
 
 
@@ -29,6 +28,9 @@ class FoldOutcome:
             model's held-out residuals, which calibrate its conformal intervals.
         intervals: The models' own bands on the test part, where they have them.
         seconds: Wall time of the fold: fitting, forecasting and scoring.
+        failures: Models that failed on this fold, with their one-line reasons.
+        tuning: The hyperparameter searches run on this fold, by the tuned copy's name
+            (:class:`toolkit.tuning.search.SearchRecord`).
     """
 
     index: int
@@ -43,6 +45,8 @@ class FoldOutcome:
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     training: dict[str, object] = field(default_factory=dict)
     seconds: float = 0.0
+    failures: dict[str, str] = field(default_factory=dict)
+    tuning: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,7 +55,9 @@ class ForecastResult:
 
     ``models`` are the final models, refitted on all rows: the ones that made
     ``next_forecasts`` and that the report folder saves. Each fold keeps its own
-    forecasts and training records.
+    forecasts, training records and searches. ``lineup`` says where each model came from;
+    ``failures`` holds the models that failed (on a fold or in the final refit) and left the
+    comparison, with their reasons.
     """
 
     config: ForecastConfig
@@ -59,7 +65,7 @@ class ForecastResult:
     dates: pd.DatetimeIndex
     series: np.ndarray
     folds: list[FoldOutcome]
-    models: dict[str, ForecastModel]
+    models: dict
     panel: Panel
     calendar: CalendarChoice
     next_dates: list[pd.Timestamp]
@@ -70,10 +76,28 @@ class ForecastResult:
     seconds: dict[str, float] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     finished_at: str = ""
+    lineup: object = None
+    failures: dict[str, str] = field(default_factory=dict)
 
     @property
     def titles(self) -> dict[str, str]:
         return {name: model.title for name, model in self.models.items()}
+
+    def searches(self) -> dict[str, list]:
+        """Each tuned copy's searches, one per fold it ran on (a frozen run searches once)."""
+        found: dict[str, list] = {}
+        for fold in self.folds:
+            for name, record in fold.tuning.items():
+                if record.fold == fold.index:
+                    found.setdefault(name, []).append(record)
+        return found
+
+    def tuning_frame(self) -> pd.DataFrame:
+        """Every trial of every search: model, fold, trial, state, objective, seconds and its values."""
+        rows = [{"model": name, "fold": record.fold, "trial": t.number, "state": t.state, "objective": t.value,
+                 "seconds": t.seconds, **t.params, "reason": t.reason}
+                for name, records in self.searches().items() for record in records for t in record.trials]
+        return pd.DataFrame(rows)
 
     @property
     def headline(self) -> dict[str, dict[str, float]]:

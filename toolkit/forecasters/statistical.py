@@ -1,0 +1,128 @@
+"""Any statsforecast model (``AutoETS``, ``AutoARIMA``, ``AutoTheta``, ``AutoCES``, ...) on
+log prices, as a forecaster.
+
+It is fitted on the fold's training rows and then applied with those parameters to the
+history up to every later origin (statsforecast's ``forward``), as a forecaster who refits
+once per fold would; its own 80% and 95% intervals stand beside the conformal ones.
+statsforecast was chosen over statsmodels by ``bench/bench_statistical.py``: the same
+accuracy at a fraction of the fitting time (numbers in ``bench/README.md``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from toolkit.errors import DataError
+from toolkit.evaluation.intervals import LEVELS
+from toolkit.forecasters.base import Forecaster, part_inputs
+
+
+class StatsForecaster(Forecaster):
+    """A statsforecast model on log prices.
+
+    Args:
+        model: An unfitted statsforecast model with ``fit`` and ``forward``, e.g.
+            ``AutoETS(model="ZZN")`` or ``AutoTheta()``. A deep copy is fitted per fold.
+        title: What the report calls it. Defaults to None: the model's class name.
+
+    Example:
+        >>> from statsforecast.models import AutoTheta
+        >>> StatsForecaster(AutoTheta()).title
+        'AutoTheta (log prices)'
+    """
+
+    kind = "statistical"
+
+    def __init__(self, model, *, title=None):
+        self.model = model
+        self.title = title
+
+    def default_title(self) -> str:
+        return f"{type(self.model).__name__} (log prices)"
+
+    def check(self, shape) -> None:
+        if isinstance(self.model, type):
+            raise ValueError(f"has the class {self.model.__name__}, not an instance; give {self.model.__name__}()")
+        name = type(self.model).__name__
+        if not callable(getattr(self.model, "fit", None)):
+            raise ValueError(f"is a {name}, which has no fit(); give a statsforecast model")
+        if not callable(getattr(self.model, "forward", None)):
+            raise ValueError(f"is statsforecast's {name}, which has no forward(): the run fits on the training rows "
+                             "and applies those parameters from every later origin, which needs forward(); use a "
+                             "model that has it (AutoETS, AutoARIMA, AutoTheta, AutoCES, ...)")
+
+    def fit(self, data, context):
+        b = data.bounds
+        history = np.log(data.prices[b.train_start:b.train_end])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.estimator_ = copy.deepcopy(self.model).fit(history)
+        except Exception as err:  # noqa: BLE001 - the library's own message, on one line
+            raise DataError(f"{self.title} could not be fitted on {len(history):,} training rows "
+                            f"({type(err).__name__}: {' '.join(str(err).split())})") from None
+        self.description_ = _describe(self.estimator_)
+        self.n_params_ = _count(self.estimator_)
+        self.interval_ = "model"
+        self._cache: dict = {}
+        context.log(f"[{context.name}] {self.description_}")
+        return self
+
+    def _forecasts(self, data, part) -> tuple[np.ndarray, dict]:
+        key = (id(data), data.bounds, part)
+        if key not in self._cache:
+            _, origin = part_inputs(data, part)
+            start = data.bounds.train_start
+            log_prices = np.log(data.prices)
+            mean = np.empty((len(origin), data.horizon))
+            bands = {level: (np.empty_like(mean), np.empty_like(mean)) for level in LEVELS}
+            levels = [int(round(100 * level)) for level in LEVELS]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for i, row in enumerate(origin):  # one filter pass per origin; parameters fixed
+                    out = self.estimator_.forward(y=log_prices[start:row + 1], h=data.horizon, level=levels)
+                    mean[i] = out["mean"]
+                    for level, pct in zip(LEVELS, levels):
+                        bands[level][0][i] = out[f"lo-{pct}"]
+                        bands[level][1][i] = out[f"hi-{pct}"]
+            self._cache = {key: (np.exp(mean), {k: (np.exp(lo), np.exp(hi)) for k, (lo, hi) in bands.items()})}
+        return self._cache[key]
+
+    def predict(self, data, part):
+        return self._forecasts(data, part)[0]
+
+    def predict_interval(self, data, part):
+        return self._forecasts(data, part)[1]
+
+    def save(self, folder: Path, name: str) -> list[str]:
+        (Path(folder) / f"{name}.json").write_text(json.dumps({"model": self.description_,
+                                                               "class": type(self.model).__name__}))
+        return [f"{name}.json"]
+
+
+def _describe(estimator) -> str:
+    fitted = getattr(estimator, "model_", None) or {}
+    kind = type(estimator).__name__
+    if kind == "AutoETS" and "method" in fitted:
+        return f"automatic ETS chose {fitted['method']} on log prices"
+    if kind in ("AutoARIMA", "ARIMA") and "arma" in fitted:
+        p, q, _, _, _, d, _ = fitted["arma"]
+        return f"{'automatic ARIMA chose ' if kind == 'AutoARIMA' else ''}ARIMA({p},{d},{q}) on log prices"
+    return f"{kind} fitted on log prices"
+
+
+def _count(estimator) -> int | None:
+    fitted = getattr(estimator, "model_", None) or {}
+    if "coef" in fitted:
+        return int(len(fitted["coef"]))
+    par = fitted.get("par")
+    values = list(par.values()) if isinstance(par, dict) else par
+    try:
+        return int(np.isfinite(np.atleast_1d(np.asarray(values, dtype="float64"))).sum()) if par is not None else None
+    except (TypeError, ValueError):
+        return None
