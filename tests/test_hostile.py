@@ -150,6 +150,22 @@ def test_concurrent_runs_into_one_folder_all_land(tmp_path):
         (b'kind = "forecast"\n[forecast]\nlstm_units = 100000000\n', "lstm_units must be a whole number from 1 to 4,096"),
         (b'kind = "forecast"\n[forecast]\ncost_bps = nan\n', "--cost-bps must be a finite number in [0, 10000]"),
         (b'kind = "forecast"\n[data]\nticker = "SPY"\ncsv = "x.csv"\n', "give ticker or csv in [data], not both"),
+        (b'kind = "forecast"\n[models]\nx = 1\n', "[models] holds tables, one per name ([models.NAME])"),
+        (b'kind = "forecast"\n[models.mine]\nunits = 3\n', "[models.mine] needs builder = \"...\""),
+        (b'kind = "forecast"\n[models.mine]\nbuilder = 3\n', "model 'mine': builder must be text such as"),
+        (b'kind = "forecast"\n[models."my model"]\nbuilder = "stacked_gru"\n',
+         "model name 'my model' must start with a letter"),
+        (b'kind = "forecast"\n[models.mine]\nbuilder = "stacked_gru"\n[models.mine.search]\nunits = 5\n',
+         "[models.mine.search]: units: give { low = ..., high = ..., log = true|false }"),
+        (b'kind = "forecast"\n[models.mine]\nbuilder = "stacked_gru"\nunitz = 3\n',
+         "model 'mine' cannot be built: stacked_gru() raised TypeError: stacked_lstm() got an unexpected keyword "
+         "argument 'unitz'"),
+        (b'kind = "forecast"\n[tune]\ntrials = -1\n', "--tune must be a whole number from 0 to 1,000. Received: -1"),
+        (b'kind = "forecast"\n[tune]\nminutes = 0\n', "--tune-minutes must be a finite number in (0, 1440]"),
+        (b'kind = "forecast"\n[tune]\nzzz = 1\n', "unknown key 'zzz' in [tune]"),
+        (b'kind = "forecast"\n[tune]\ntrials = 2\nmodels = ["ridge"]\n',
+         "tune_models names 'ridge', which the run does not compare"),
+        (b'kind = "forecast"\n[forecast]\nmodels = ["naive", "mine"]\n', "unknown model 'mine': models are chosen"),
     ],
 )
 def test_hostile_pipeline_files_are_usage_errors_before_any_work(tmp_path, text, message, capsys):

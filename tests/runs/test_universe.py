@@ -182,6 +182,27 @@ def test_ray_metrics_equal_local_metrics_for_the_same_seed(local_ray, tickers, t
         assert other.folds[0].training["lstm"].device.startswith("CPU, 1 thread,")  # one thread per 1-CPU task
 
 
+def test_a_user_model_and_its_search_on_ray_give_the_local_numbers(local_ray, tickers, tmp_path):
+    # the model's file travels to the workers by value (they import nothing of it); the search's
+    # rounds of trials run as tasks from inside each fold's task
+    user = f"gru16={ROOT / 'examples' / 'user_models.py'}:small_gru"
+    config = replace(TINY, models=("naive", user), tune_trials=2, tune_parallel=2, tune_splits=1)
+    entries = universe(tickers[1:2])
+    local = universe_job(entries, config, tmp_path / "local", LocalExecutor(), keep_results=True, **QUIET)
+    remote = universe_job(entries, config, tmp_path / "ray", RayExecutor(), keep_results=True, **QUIET)
+    mine, theirs = local.results["walk.csv"], remote.results["walk.csv"]
+    assert set(mine.models) == set(theirs.models) == {"naive", "gru16", "gru16_tuned"}
+    for a, b in zip(mine.folds, theirs.folds):
+        for name in ("gru16", "gru16_tuned"):
+            np.testing.assert_array_equal(a.predictions[name], b.predictions[name])
+        assert ([(t.params, t.value, t.state) for t in a.tuning["gru16_tuned"].trials]
+                == [(t.params, t.value, t.state) for t in b.tuning["gru16_tuned"].trials])
+    for name in ("gru16", "gru16_tuned"):
+        np.testing.assert_array_equal(mine.next_forecasts[name], theirs.next_forecasts[name])
+    rows = [r for r in remote.rows if r["model"] == "gru16_tuned"]
+    assert len(rows) == 1 and rows[0]["device"].startswith("CPU, 1 thread,")
+
+
 def test_a_failing_ray_task_fails_its_ticker_only(local_ray, tmp_path):
     from toolkit.data.frame import Provenance, validate_prices
 

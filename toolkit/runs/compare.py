@@ -17,7 +17,7 @@ from pathlib import Path
 from toolkit.errors import UsageError
 
 SETTINGS = ("ticker", "target", "window", "horizon", "folds", "fold_mode", "features", "models", "epochs",
-            "lstm_units", "seed", "multistep", "first_date", "last_date", "backend")
+            "lstm_units", "tune_trials", "seed", "multistep", "first_date", "last_date", "backend")
 
 
 def _metrics_path(run: str | Path) -> Path:
