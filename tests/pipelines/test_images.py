@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from toolkit.data.images import images_frame, load_mnist_5k
-from toolkit.pipelines.images import frame_to_tensors, one_hot, resize, stratified_split, tensors_to_frame
+from toolkit.data.images import load_mnist_5k
+from toolkit.pipelines.images import frame_to_tensors, images_frame, one_hot, resize, stratified_split, tensors_to_frame
 
 
 @pytest.fixture(scope="module")

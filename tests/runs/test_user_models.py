@@ -189,3 +189,9 @@ def test_a_model_that_diverges_or_forecasts_nonsense_fails_its_own_row_only(tmp_
     assert document["failed_models"] == result.failures
     assert "Left out of the comparison" in html.read_text() and "training diverged" in html.read_text()
     check_report(html, ["Models compared"], "forecast-failed-model")
+
+
+def test_tuning_without_a_model_to_tune_is_a_usage_error(capsys):
+    assert main(["forecast", "--offline", "--models", "naive,linear", "--tune", "5"]) == 2
+    assert capsys.readouterr().err == ("toolkit: error: --tune 5: no model of the run to tune (no network, and no model "
+                                       "with a declared search space); add one to --models or leave --tune out\n")

@@ -1,8 +1,6 @@
-"""Digit images from bundled files, scikit-learn, or a user's MNIST file, as one DataFrame layout.
-
-The layout every source ends in: a ``label`` column, then one column per pixel
-(``p0 .. p{h*w-1}``, row by row) holding grey levels, and ``frame.attrs`` with the image
-``shape``, the ``max_value`` of a pixel and the ``source``. Files are never unpickled.
+"""Digit images from bundled files, scikit-learn, or a user's MNIST file, as one DataFrame layout
+(:func:`toolkit.pipelines.images.images_frame`, which the image pipeline takes). Files are
+never unpickled.
 """
 
 from __future__ import annotations
@@ -14,17 +12,9 @@ import pandas as pd
 
 from toolkit.data.bundled import bundled_data_dir
 from toolkit.errors import DataError
+from toolkit.pipelines.images import images_frame
 
 MNIST_5K = "mnist_5k.csv.gz"
-
-
-def images_frame(pixels: np.ndarray, labels: np.ndarray, shape: tuple[int, int], max_value: float,
-                 source: str) -> pd.DataFrame:
-    """The common layout from pixel rows ``(n, h*w)`` and labels ``(n,)``."""
-    frame = pd.DataFrame(pixels, columns=[f"p{i}" for i in range(pixels.shape[1])])
-    frame.insert(0, "label", np.asarray(labels, dtype="int64"))
-    frame.attrs = {"shape": tuple(shape), "max_value": float(max_value), "source": source}
-    return frame
 
 
 def _read_pixel_csv(path: Path, source: str) -> pd.DataFrame:

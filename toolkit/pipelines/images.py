@@ -1,8 +1,8 @@
 """Image frames to model tensors and back: reshape, scale, one-hot, stratified split, resize.
 
-Pure numpy / pandas / scikit-learn. The frame layout is :mod:`toolkit.data.images`'s: a
-``label`` column, then pixel columns row by row, with ``shape`` and ``max_value`` in
-``frame.attrs``.
+Pure numpy / pandas / scikit-learn; frames, not sources: :func:`images_frame` defines the
+layout (a ``label`` column, then pixel columns row by row, with ``shape`` and ``max_value``
+in ``frame.attrs``) that :mod:`toolkit.data.images` reads every source into.
 """
 
 from __future__ import annotations
@@ -17,6 +17,18 @@ from sklearn.model_selection import train_test_split
 from toolkit.errors import DataError
 
 
+def images_frame(pixels: np.ndarray, labels: np.ndarray, shape: tuple[int, int], max_value: float,
+                 source: str) -> pd.DataFrame:
+    """The layout every image source ends in, from pixel rows ``(n, h*w)`` and labels ``(n,)``:
+    a ``label`` column, then one column per pixel (``p0 .. p{h*w-1}``, row by row) holding
+    grey levels, and ``frame.attrs`` with the image ``shape``, the ``max_value`` of a pixel
+    and the ``source``."""
+    frame = pd.DataFrame(pixels, columns=[f"p{i}" for i in range(pixels.shape[1])])
+    frame.insert(0, "label", np.asarray(labels, dtype="int64"))
+    frame.attrs = {"shape": tuple(shape), "max_value": float(max_value), "source": source}
+    return frame
+
+
 def frame_to_tensors(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Images ``(n, h, w, 1)`` scaled to [0, 1] (``float32``) and integer labels ``(n,)``."""
     h, w = frame.attrs["shape"]
@@ -28,8 +40,6 @@ def frame_to_tensors(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def tensors_to_frame(images: np.ndarray, labels: np.ndarray, max_value: float = 255.0) -> pd.DataFrame:
     """The inverse of :func:`frame_to_tensors`: grey levels rounded back to integers."""
-    from toolkit.data.images import images_frame
-
     n, h, w = images.shape[:3]
     pixels = np.rint(images.reshape(n, h * w).astype("float64") * max_value).astype("int64")
     return images_frame(pixels, labels, (h, w), max_value, "tensors")

@@ -1,7 +1,8 @@
-"""The forecasting run, in parts: settings (:mod:`.config`), models (:mod:`.models`,
-:mod:`.benchmarks`), the walk-forward backtest in steps an executor can place anywhere
-(:mod:`.backtest`), its scoring (:mod:`.panel`), what it returns (:mod:`.result`) and the
-job that reads prices and writes the report (:mod:`.job`).
+"""The forecasting run, in parts: settings (:mod:`.config`), the run's models, built-in and
+yours (:mod:`.models`, :mod:`.references`; each a :class:`toolkit.forecasters.Forecaster`),
+fitting them on a fold (:mod:`.fitting`), the walk-forward backtest in steps an executor can
+place anywhere (:mod:`.backtest`), its scoring (:mod:`.panel`), what it returns
+(:mod:`.result`) and the job that reads prices and writes the report (:mod:`.job`).
 
 The public names load on first use, so ``toolkit --help`` does not import the numerical stack.
 """
@@ -17,6 +18,7 @@ _EXPORTS = {
     "fit_final": "backtest", "final_epochs": "backtest", "assemble": "backtest",
     "forecast_job": "job", "pipeline_job": "job", "write_forecast_report": "job",
     "metrics_document": "job", "PIPELINE_SECTIONS": "job",
+    "resolve_lineup": "models", "ModelReference": "models", "Lineup": "models",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -228,6 +228,9 @@ def _with_tuned(entries: list[LineupEntry], config, shape: InputShape) -> list[L
                          f"choose from {', '.join(by_name)}")
     chosen = config.tune_models or tuple(e.name for e in entries if e.forecaster.kind == "neural"
                                          or getattr(e.forecaster, "space", None))
+    if not chosen:
+        raise UsageError(f"--tune {config.tune_trials}: no model of the run to tune (no network, and no model with a "
+                         "declared search space); add one to --models or leave --tune out")
     out = []
     for entry in entries:
         out.append(entry)
