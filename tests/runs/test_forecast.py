@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import price_table, random_walk
 from toolkit.data.frame import Provenance, validate_prices
 from toolkit.errors import DataError, UsageError
+from toolkit.forecasters import clone
 from toolkit.runs.forecast import DEFAULT_MODELS, ForecastConfig, run_forecast, write_forecast_report
 
 TINY = ForecastConfig(window=20, epochs=2, batch_size=64, lstm_units=8, dense_units=4, mc_samples=5, verbose=0)
@@ -208,6 +209,19 @@ def test_report_folder_and_model_round_trip(result, tmp_path):
     linear = skops.io.load(folder / "linear.skops", trusted=[])
     flat = x.reshape(16, -1).astype("float64")
     np.testing.assert_array_equal(linear.predict(flat), result.models["linear"].estimator_.predict(flat))
+    # a fresh forecaster loads its saved files and forecasts past the data as the run did
+    from toolkit.pipelines.windowed import FoldBounds
+    from toolkit.runs.forecast.backtest import plan_forecast
+    from toolkit.runs.forecast.models import fit_context
+
+    plan = plan_forecast(result.prices, result.config, result.lineup, **QUIET)
+    n = len(plan.series)
+    all_rows = plan.windowed(FoldBounds(0, n, n, n, n))
+    for name in ("lstm", "mlp", "linear"):
+        loaded = clone(result.lineup[name].forecaster).load(folder, name, fit_context(result.config))
+        np.testing.assert_array_equal(loaded.predict(all_rows, "next")[0], result.next_forecasts[name])
+    with pytest.raises(NotImplementedError, match="Drift saves nothing to load back"):
+        clone(result.lineup["drift"].forecaster).load(folder, "drift", fit_context(result.config))
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["ranking"] == result.ranking and len(metrics["folds"]) == 2
     assert metrics["honesty"]["lstm"]["dm_p"] == pytest.approx(result.panel.honesty["lstm"]["dm_p"])

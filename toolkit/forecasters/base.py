@@ -229,6 +229,12 @@ class Forecaster:
         """Write the fitted model into ``folder`` under ``name``; returns the file names."""
         return []
 
+    def load(self, folder: Path, name: str, context: FitContext, **options) -> "Forecaster":
+        """Restore what :meth:`save` wrote into this (unfitted) forecaster, as if fitted with
+        ``context``; then it forecasts from any windowed data of the same series and scalers.
+        Raises ``NotImplementedError`` for a model that saves nothing it could be rebuilt from."""
+        raise NotImplementedError(f"{type(self).__name__} saves nothing to load back; refit it instead")
+
 
 class WindowForecaster(Forecaster):
     """A model of the scaled windows every network sees.

@@ -249,6 +249,21 @@ class KerasForecaster(WindowForecaster):
         self.model_.save(Path(folder) / f"{name}.keras")
         return [f"{name}.keras"]
 
+    def load(self, folder: Path, name: str, context: FitContext, **options) -> "KerasForecaster":
+        """The model saved as ``NAME.keras`` (``keras.models.load_model`` in safe mode: custom
+        layers need your code imported and registered)."""
+        import keras
+
+        self.model_ = keras.models.load_model(Path(folder) / f"{name}.keras", **options)
+        self.flat_ = len(self.model_.input_shape) == 2
+        from toolkit.builders.dense import GaussianHead
+
+        self.gaussian_ = bool(self.model_.layers) and isinstance(self.model_.layers[-1], GaussianHead)
+        self.steps_, self.multistep_, self.mc_samples_ = context.steps_out, context.multistep, context.mc_samples
+        self.n_params_ = self.model_.count_params()
+        self.interval_ = self._interval_kind(context)
+        return self
+
 
 def _has_dropout(model) -> bool:
     import keras

@@ -96,6 +96,16 @@ class SklearnForecaster(WindowForecaster):
         skops.io.dump(self.estimator_, Path(folder) / f"{name}.skops")
         return [f"{name}.skops"]
 
+    def load(self, folder: Path, name: str, context, trusted: list[str] | None = None, **options):
+        """The regressor saved as ``NAME.skops``; ``trusted`` names the types beyond skops'
+        defaults you trust it to create (``skops.io.get_untrusted_types(file=...)`` lists them)."""
+        import skops.io
+
+        self.estimator_ = skops.io.load(Path(folder) / f"{name}.skops", trusted=trusted or [])
+        self.steps_, self.multistep_ = context.steps_out, context.multistep
+        self.n_params_ = _coefficients(self.estimator_)
+        return self
+
 
 def _flat(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype="float64").reshape(len(x), -1)
