@@ -63,16 +63,20 @@ browser:
 	  fi; }
 
 # The whole suite on TensorFlow, then the backend-neutral tests (builders, custom training
-# steps, MC dropout, a forecast run) again on every other installed backend: JAX always
+# steps, the forecaster adapters, MC dropout, a forecast run) again on every other installed backend: JAX always
 # (installed here), PyTorch when present (make install-torch).
-BACKEND_TESTS := tests/builders tests/training/test_mc_dropout.py tests/test_backends.py
+BACKEND_TESTS := tests/builders tests/forecasters tests/training/test_mc_dropout.py tests/test_backends.py
+
+# Tests run in parallel, one process per core (pytest-xdist); the Ray tests share one process
+# (xdist_group "ray"), one after another.
+PARALLEL := -n auto --dist loadgroup
 
 test: $(STAMP) $(JAX_STAMP) browser
-	$(BIN)/python -m pytest -q $(ARGS)
+	$(BIN)/python -m pytest -q $(PARALLEL) $(ARGS)
 	@for backend in jax torch; do \
 	  if $(BIN)/python -c "import $$backend" 2>/dev/null; then \
 	    echo "== the backend-neutral tests on $$backend"; \
-	    KERAS_BACKEND=$$backend $(BIN)/python -m pytest -q -p no:cacheprovider $(BACKEND_TESTS) $(ARGS) || exit 1; \
+	    KERAS_BACKEND=$$backend $(BIN)/python -m pytest -q -p no:cacheprovider $(PARALLEL) $(BACKEND_TESTS) $(ARGS) || exit 1; \
 	  fi; \
 	done
 

@@ -29,6 +29,10 @@ from toolkit.runs.universe import universe_job
 
 ray = pytest.importorskip("ray")
 
+# With the tests spread over processes (pytest -n), every Ray test runs in one of them, one
+# after another: the Ctrl-C test counts the machine's Ray instances.
+pytestmark = pytest.mark.xdist_group("ray")
+
 TINY = ForecastConfig(window=20, epochs=2, batch_size=64, lstm_units=8, dense_units=4, mc_samples=3, verbose=0,
                       models=("naive", "drift", "linear", "mlp", "lstm"), folds=2, max_rows=400)
 QUIET = {"log": lambda line: None}
