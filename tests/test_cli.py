@@ -123,7 +123,8 @@ def test_unknown_ticker_when_online(monkeypatch, capsys):
         ("Date,level,other\n2020-01-01,1,2\n", "no price column"),
         ("Date,Close\n01/02/2020,1\n02/02/2020,2\n03/02/2020,3\n", "could be day-first or month-first"),
         ("Date,Close\n2020-01-01,1\n2020-01-02,abc\n2020-01-03,3\n",
-         "price column 'Close' holds non-numeric values (e.g. 'abc' on 2020-01-02); fix or remove those rows"),
+         "price column 'Close' holds a value that is not a number with this file's decimal point (',' between "
+         "thousands): row 3 ('abc'); fix that row, or give --decimal / --price-column"),
     ],
 )
 def test_bad_csv(tmp_path, content, message, capsys):

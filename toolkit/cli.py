@@ -86,6 +86,21 @@ def _add_forecast(commands) -> None:
     p.add_argument("--date-format", metavar="PATTERN",
                    help="strftime pattern of the CSV's dates, e.g. %%d/%%m/%%Y (default: detected for the whole "
                         "column; an ambiguous day/month order is refused)")
+    p.add_argument("--separator", metavar="CHAR",
+                   help="CSV column separator: ',', ';', tab or '|' (default: the one the file's lines agree on)")
+    p.add_argument("--decimal", choices=(".", ","), default=None,
+                   help="CSV decimal mark (default: the one the file's numbers show; ambiguous files are refused)")
+    p.add_argument("--encoding", metavar="NAME",
+                   help="CSV text encoding, e.g. cp1252 (default: UTF-8; UTF-16 and UTF-8 with a byte-order mark are "
+                        "recognised)")
+    p.add_argument("--symbol", metavar="TICKER",
+                   help="the ticker to read from a CSV saved by yfinance.download for several tickers")
+    p.add_argument("--jumps", choices=("refuse", "keep", "adjust"), default="refuse",
+                   help="one-day moves beyond --max-jump (an unadjusted split, a unit switch): refuse the data, keep "
+                        "them, or divide the prices before each by its ratio (default: %(default)s)")
+    p.add_argument("--max-jump", type=float, default=0.5, metavar="LOGRETURN",
+                   help="what counts as a jump: an absolute one-day log return (default: %(default)s, a 39%% fall "
+                        "or a 65%% rise)")
     p.add_argument("--start", metavar="YYYY-MM-DD",
                    help="first date to use (default: all the data; from Yahoo Finance the last 20 years)")
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last date to use")
@@ -166,7 +181,9 @@ def _forecast(args) -> int:
     request = PriceRequest(ticker=None if universe or not args.tickers else args.tickers[0], csv=args.csv,
                            start=args.start, end=args.end, offline=args.offline, cache_dir=args.cache_dir,
                            price_column=args.price_column, date_column=args.date_column,
-                           date_format=args.date_format)
+                           date_format=args.date_format, separator=args.separator,
+                           decimal=args.decimal, encoding=args.encoding, symbol=args.symbol, jumps=args.jumps,
+                           max_jump=args.max_jump)
     # Checks the Ray options (and that Ray is installed) before any data is read, on both paths.
     executor = make_executor(args.executor, address=args.ray_address, cpus_per_task=args.cpus_per_task,
                              gpus_per_task=args.gpus_per_task)

@@ -118,17 +118,17 @@ def test_bundled_range_outside_coverage():
 def test_csv_with_aliases(tmp_path):
     path = tmp_path / "mine.csv"
     pd.DataFrame({"timestamp": pd.bdate_range("2021-01-01", periods=5).astype(str),
-                  "price": [1, 2, 3, 4, 5]}).to_csv(path, index=False)
+                  "price": [10, 11, 12, 13, 14]}).to_csv(path, index=False)
     prices = load_prices(PriceRequest(csv=path))
     assert prices.provenance.source == "csv" and prices.target == "price"
-    assert prices.prices.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert prices.prices.tolist() == [10.0, 11.0, 12.0, 13.0, 14.0]
 
 
 @pytest.mark.parametrize(
     "columns, message",
     [
-        ({"when": ["x"], "Close": [1]}, ": no date column (looked for date / datetime / timestamp / time / day / observation_date, and no column holds only dates; columns are ['when', 'Close']); name it with --date-column"),
-        ({"Date": ["2020-01-01"], "level": [1], "other": [2]}, ": no price column (looked for adj close / adj_close / adjclose / close / price / value; columns are ['Date', 'level', 'other']); name it with --price-column"),
+        ({"when": ["x"], "Close": [1]}, ": no date column (looked for date / datetime / timestamp / time / day / observation_date, and no column holds only dates; the comma-separated header reads ['when', 'Close']); name it with --date-column"),
+        ({"Date": ["2020-01-01"], "level": [1], "other": [2]}, ": no price column (looked for adj close / adj_close / adjclose / close / close/last / closing price / close price / last / last price / price / value; columns are ['Date', 'level', 'other']); name it with --price-column"),
         ({"Date": ["not a date"], "Close": [1]}, " column 'Date': row 2 ('not a date') is not a date"),
     ],
 )

@@ -1,23 +1,54 @@
-"""Read a user's CSV of prices: any file with a date column and a price column.
+"""Read a user's file of prices: any text table with a date column and a price column, as the
+exports analysts have write them (yfinance's three header lines, semicolons and decimal
+commas, tabs, UTF-16, currency symbols, thousands separators).
 
-The date column is found by name or by content and read with one interpretation for the
-whole file (:mod:`toolkit.data.dates`); the interpretation travels with the data so the
-console and the report can state it. Rows must be in time order (oldest or newest first);
-a file whose dates jump back and forth is refused rather than re-sorted, because that is
-what a misread date column looks like.
+How the file is written is read from the file and stated (:mod:`toolkit.data.layout`); the
+date column is found by name or by content and read with one interpretation for the whole
+file (:mod:`toolkit.data.dates`); every other column is read as numbers with the file's one
+convention. Rows must be in time order (oldest or newest first); a file whose dates jump
+back and forth is refused rather than re-sorted, because that is what a misread date column
+looks like. The price column is never replaced by another: when the named or usual one
+cannot be read as numbers, the file is refused, naming the row.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from toolkit.data.dates import DATE_NAMES, find_date_column, read_dates
+from toolkit.data.layout import decode, parse_numbers, read_table, sniff_decimal
 from toolkit.errors import DataError
 
-PRICE_COLUMNS = ("adj close", "adj_close", "adjclose", "close", "price", "value")
+# Price columns by name, in order of preference (any case): Yahoo's, then the common exports'
+# (Nasdaq's "Close/Last", brokers' "Last" / "Last Price", FRED's "value").
+PRICE_COLUMNS = ("adj close", "adj_close", "adjclose", "close", "close/last", "closing price", "close price", "last",
+                 "last price", "price", "value")
+
+
+@dataclass(frozen=True)
+class CsvReading:
+    """A price file read into a frame, and everything said about how.
+
+    Attributes:
+        frame: Rows by date (oldest first, not yet validated), float64 columns; a cell that was
+            missing or could not be read as a number is NaN.
+        price_column: The column to forecast.
+        dates: How the dates were read.
+        layout: How the file is written: separator, encoding, header, number convention.
+        unreadable: Cells per column that were not numbers (NaN in ``frame``), by column.
+        text_columns: Columns holding no numbers at all, left out.
+    """
+
+    frame: pd.DataFrame
+    price_column: str
+    dates: str
+    layout: str
+    unreadable: dict[str, int] = field(default_factory=dict)
+    text_columns: tuple[str, ...] = ()
 
 
 def _pick(columns: list[str], wanted: tuple[str, ...]) -> str | None:
@@ -25,11 +56,20 @@ def _pick(columns: list[str], wanted: tuple[str, ...]) -> str | None:
     return next((lowered[w] for w in wanted if w in lowered), None)
 
 
-def _single_numeric_column(raw: pd.DataFrame, date_col: str) -> str | None:
-    """A file of dates and one numeric series (FRED's layout) names its price column itself."""
-    numeric = [c for c in raw.columns if c != date_col
-               and pd.to_numeric(raw[c], errors="coerce").notna().mean() > 0.9]
-    return numeric[0] if len(numeric) == 1 else None
+def _probe(raw: pd.DataFrame) -> pd.DataFrame:
+    """Columns as numbers where every cell is one (as a plain reader would type them), else
+    text: what the date column's search by content looks at."""
+    probe = {}
+    for name, values in raw.items():
+        values = values.mask(values.str.strip() == "")
+        numbers = pd.to_numeric(values, errors="coerce")
+        probe[name] = numbers if numbers.notna().all() and len(numbers) else values
+    return pd.DataFrame(probe, index=raw.index)
+
+
+def _first_unreadable(values: pd.Series, mask: np.ndarray, header_lines: int) -> str:
+    row = int(np.argmax(mask))
+    return f"row {row + header_lines + 1} ({values.iloc[row]!r})"
 
 
 def read_price_csv(
@@ -38,60 +78,101 @@ def read_price_csv(
     date_column: str | None = None,
     price_column: str | None = None,
     date_format: str | None = None,
-) -> tuple[pd.DataFrame, str, str]:
-    """Read a CSV into a frame indexed by date, and name its price column.
+    separator: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    symbol: str | None = None,
+) -> CsvReading:
+    """Read a price file.
 
     Args:
-        path: The CSV file.
+        path: The file.
         date_column: Column holding dates. Defaults to one named like a date (date,
             datetime, timestamp, time, day, observation_date; any case), else the first
             column whose values all read as dates.
-        price_column: Column to forecast. Defaults to the first of Adj Close, Close, Price
-            or Value (any case), else the only numeric column beside the dates.
+        price_column: Column to forecast. Defaults to the first of Adj Close, Close,
+            Close/Last, Closing Price, Close Price, Last, Last Price, Price or Value (any
+            case), else the only numeric column beside the dates.
         date_format: ``strftime`` pattern of the dates. Defaults to detection.
+        separator: Column separator. Defaults to the one the file's lines agree on.
+        decimal: Decimal mark, ``"."`` or ``","``. Defaults to the one the numbers show.
+        encoding: Text encoding. Defaults to UTF-8, or UTF-16 / UTF-8 with a byte-order mark.
+        symbol: The ticker to read from a yfinance file of several. Defaults to None.
 
     Returns:
-        The frame (oldest row first, not yet validated), the price column's name, and how
-        the dates were read.
+        The :class:`CsvReading`.
 
     Raises:
-        DataError: When the file cannot be read, a column cannot be found, the dates
-            cannot be read with certainty, or the rows are not in time order.
+        DataError: When the file cannot be read for certain: its encoding, separator or
+            decimal mark, a column that cannot be found, a price that is not a number, dates
+            that cannot be read with certainty, or rows out of time order. Each message says
+            what was seen and which option reads the file.
     """
     path = Path(path)
     try:
-        raw = pd.read_csv(path, na_values=["."])  # FRED writes a missing value as "."
+        data = path.read_bytes()
     except FileNotFoundError:
         raise DataError(f"CSV file not found: {path}; check the --csv path") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:
-        raise DataError(f"{path}: not a readable CSV ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
-    columns = [str(c) for c in raw.columns]
-    raw.columns = columns
-    date_col = find_date_column(raw, date_column)
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read ({err.strerror or err})") from None
+    if decimal is not None and decimal not in (".", ","):
+        raise DataError(f"{path}: --decimal must be '.' or ','. Received: {decimal!r}")
+    text, used_encoding = decode(data, path, encoding)
+    raw, layout = read_table(text, path, separator=separator, encoding=used_encoding, symbol=symbol)
+    columns = list(raw.columns)
+    probe = _probe(raw)
+    date_col = find_date_column(probe, date_column)
     if date_col is None:
         raise DataError(
             f"{path}: no date column (looked for {date_column or ' / '.join(DATE_NAMES)}, and no column "
-            f"holds only dates; columns are {columns}); name it with --date-column"
+            f"holds only dates; the {layout.describe()} header reads {columns}); name it with --date-column"
         )
-    price_col = price_column or _pick(columns, PRICE_COLUMNS) or _single_numeric_column(raw, date_col)
-    if price_col is None or price_col not in columns:
+    others = {name: raw[name] for name in columns if name != date_col}
+    if decimal is None:
+        decimal, why = sniff_decimal(others, layout.separator, path)
+    else:
+        why = "given"
+    parsed = {name: parse_numbers(values, decimal) for name, values in others.items()}
+    text_columns = tuple(name for name, column in parsed.items() if not column.numeric)
+    price_col = price_column or _pick(columns, PRICE_COLUMNS)
+    if price_col is None:
+        numeric = [name for name in others if name not in text_columns]
+        price_col = numeric[0] if len(numeric) == 1 else None
+    if price_col is None or price_col not in columns or price_col == date_col:
         raise DataError(
             f"{path}: no price column (looked for {price_column or ' / '.join(PRICE_COLUMNS)}; "
             f"columns are {columns}); name it with --price-column"
         )
-    reading = read_dates(raw[date_col], date_format=date_format, where=f"{path} column {date_col!r}")
+    price = parsed[price_col]
+    if not price.numeric or price.unreadable.any():
+        where = _first_unreadable(raw[price_col], price.unreadable | ~price.numeric, layout.header_lines)
+        raise DataError(f"{path}: price column {price_col!r} holds a value that is not a number with this file's "
+                        f"{_convention(decimal)}: {where}; fix that row, or give --decimal / --price-column")
+    reading = read_dates(probe[date_col], date_format=date_format, where=f"{path} column {date_col!r}")
     dates = reading.dates
     steps = np.diff(dates.asi8)
     interpretation = f"column {date_col!r}: {reading.interpretation}"
+    kept = [name for name in others if name not in text_columns]
+    frame = pd.DataFrame({name: parsed[name].values for name in kept}, index=raw.index)
     if len(steps) and (steps <= 0).all() and (steps < 0).any():
-        raw, dates = raw.iloc[::-1], dates[::-1]
+        frame, dates = frame.iloc[::-1], dates[::-1]
         interpretation += "; newest row first in the file, reversed"
     elif (steps < 0).any():
         row = int(np.argmax(steps < 0)) + 1
         raise DataError(
-            f"{path}: dates are not in time order: row {row + 2} ({dates[row].date()}) comes after row {row + 1} "
-            f"({dates[row - 1].date()}); a misread date column looks like this. Sort the file, or give "
-            "--date-format if the dates are read wrongly"
+            f"{path}: dates are not in time order: row {row + layout.header_lines + 1} ({dates[row].date()}) comes "
+            f"after row {row + layout.header_lines} ({dates[row - 1].date()}); a misread date column looks like "
+            "this. Sort the file, or give --date-format if the dates are read wrongly"
         )
-    frame = raw.drop(columns=[date_col]).set_index(pd.DatetimeIndex(dates, name="Date"))
-    return frame, price_col, interpretation
+    frame.index = pd.DatetimeIndex(dates, name="Date")
+    currencies = sorted({c for name in kept for c in parsed[name].currencies})
+    described = f"{layout.describe()}; numbers with a {_convention(decimal)} ({why})"
+    if currencies:
+        described += f"; currency {', '.join(currencies)} stripped"
+    unreadable = {name: int(parsed[name].unreadable.sum()) for name in kept if parsed[name].unreadable.any()}
+    return CsvReading(frame=frame, price_column=price_col, dates=interpretation, layout=described,
+                      unreadable=unreadable, text_columns=text_columns)
+
+
+def _convention(decimal: str) -> str:
+    return "decimal point (',' between thousands)" if decimal == "." else "decimal comma ('.' between thousands)"

@@ -3,30 +3,41 @@
 Raw frames from any source go through :func:`validate_prices` once. The rules, which the
 report quotes through :class:`CleaningReport`:
 
+* a frame of several tickers (two-level columns, as ``yfinance.download`` returns) gives the
+  one ``symbol`` names; of one ticker, its fields;
 * the index becomes a sorted, unique, timezone-naive ``DatetimeIndex`` of dates; for a
-  repeated date the last row wins;
+  repeated timestamp the last row wins; several rows a day at different times (intraday
+  data) become one row a day: the last price, the first open, the day's high and low, the
+  summed volume, and the report says so;
 * columns are coerced to ``float64``; a target column with text in it is an error, other
-  non-numeric columns are dropped;
-* rows before the first valid target value are dropped; later missing target values are
-  forward-filled from the previous trading day (uses only the past, so it cannot leak);
+  non-numeric columns are dropped; a cell of another column that is not a number becomes
+  missing and is counted;
+* rows before the first valid target value are dropped; later missing values are
+  forward-filled from the previous trading day (uses only the past, so it cannot leak) and
+  counted per column;
 * prices must be finite, within float32 (what the networks compute in), positive (returns
   and MAPE need it), and not all equal (a constant series has nothing to forecast); the
   first offending row is named;
 * missing business days (holidays, halts) are counted, not filled: the models treat
-  consecutive rows as consecutive steps, as the lectures do.
+  consecutive rows as consecutive steps, as the lectures do;
+* one-day moves beyond ``max_jump`` (an unadjusted split, a pence-to-pounds switch) are
+  refused with their dates and likely cause, kept, or adjusted away, as ``jumps`` says
+  (:mod:`toolkit.data.jumps`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from toolkit.data import jumps as jump_rules
 from toolkit.errors import DataError
 
 SOURCES = ("network", "cache", "bundled", "csv")
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # the networks compute in float32
+MOST_FILLED = 0.05  # a feature column with more values carried forward is refused
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class Provenance:
         adjustment: How prices are adjusted for splits and dividends.
         note: Why this source served (e.g. the network error), empty when unremarkable.
         dates: How the dates were read (a CSV's column and order; a service's own dates).
+        layout: How a file is written (separator, encoding, header, number convention).
     """
 
     source: str
@@ -50,6 +62,7 @@ class Provenance:
     adjustment: str = "unknown"
     note: str = ""
     dates: str = ""
+    layout: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -67,9 +80,21 @@ class CleaningReport:
     rows_outside_range: int
     business_days_missing: int
     largest_gap_days: int
+    filled: dict = field(default_factory=dict)
+    unreadable: dict = field(default_factory=dict)
+    intraday: str = ""
+    jumps: tuple = ()
+    jump_policy: str = "refuse"
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "jumps": [j.as_dict() for j in self.jumps]}
+
+    def describe_columns(self) -> str:
+        """Per column, the values carried forward and the cells that were not numbers, in words."""
+        parts = [f"{name} {count} filled" + (f" ({self.unreadable[name]} of them not numbers)"
+                                             if (self.unreadable or {}).get(name) else "")
+                 for name, count in (self.filled or {}).items() if count]
+        return ", ".join(parts) or "none"
 
 
 @dataclass(frozen=True)
@@ -99,20 +124,89 @@ class PriceFrame:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def notes(self) -> list[str]:
+        """What reading and cleaning did, a line each, for the console (empty when nothing was
+        remarkable)."""
+        c, p = self.cleaning, self.provenance
+        lines = [f"file: {p.layout}"] if p.layout else []
+        if c.intraday:
+            lines.append(f"intraday: {c.intraday}")
+        if any(c.filled.values()):
+            lines.append(f"missing or unreadable values carried forward from the previous row: {c.describe_columns()}")
+        if c.jumps:
+            verb = {"keep": "kept as they are", "adjust": "adjusted away (earlier prices divided by the ratio)"}[
+                c.jump_policy]
+            lines.append(f"{len(c.jumps)} one-day jump(s) {verb}: " + "; ".join(j.describe() for j in c.jumps))
+        return lines
 
-def _to_date_index(index: pd.Index, name: str) -> pd.DatetimeIndex:
+    def check_feature_columns(self, columns: dict[str, str], most_filled: float = MOST_FILLED) -> None:
+        """Refuse a feature whose column had more than ``most_filled`` of its values carried
+        forward (missing or unreadable): it would teach the models a flat line.
+
+        Args:
+            columns: Feature name -> column name.
+            most_filled: The largest share allowed. Defaults to 5%.
+        """
+        for feature, column in columns.items():
+            count = self.cleaning.filled.get(column, 0)
+            if count > most_filled * len(self.frame):
+                unreadable = self.cleaning.unreadable.get(column, 0)
+                raise DataError(
+                    f"{self.provenance.name}: feature {feature!r} would be {count:,} of {len(self.frame):,} values "
+                    f"({100 * count / len(self.frame):.0f}%) carried forward in column {column!r}"
+                    + (f" ({unreadable:,} of them not numbers in the file's convention)" if unreadable else "")
+                    + f"; fix the column, or leave {feature!r} out of --features")
+
+
+OHLC = {"open": "first", "high": "max", "low": "min", "volume": "sum"}
+PRICE_LIKE = ("open", "high", "low", "close", "adj close")
+
+
+def _to_timestamps(index: pd.Index, name: str) -> pd.DatetimeIndex:
     try:
-        dates = pd.DatetimeIndex(pd.to_datetime(index))
+        stamps = pd.DatetimeIndex(pd.to_datetime(index))
     except (ValueError, TypeError) as err:
         raise DataError(
             f"{name}: the dates could not be parsed ({err}); give dates like 2020-01-31"
         ) from None
-    if dates.tz is not None:
+    if stamps.tz is not None:
         # Exchange-local dates: drop the zone rather than convert, so a close stays on its day.
-        dates = dates.tz_localize(None)
-    if dates.hasnans:
-        raise DataError(f"{name}: {int(dates.isna().sum())} rows have no date; remove them")
-    return dates.normalize()
+        stamps = stamps.tz_localize(None)
+    if stamps.hasnans:
+        raise DataError(f"{name}: {int(stamps.isna().sum())} rows have no date; remove them")
+    return stamps
+
+
+def _single_ticker(raw: pd.DataFrame, symbol: str | None, name: str) -> pd.DataFrame:
+    """A frame with two-level columns (``yfinance.download``: price field and ticker) as the
+    fields of one ticker."""
+    if not isinstance(raw.columns, pd.MultiIndex):
+        return raw
+    if raw.columns.nlevels != 2:
+        raise DataError(f"{name}: columns have {raw.columns.nlevels} levels; give a frame of one ticker's columns")
+    names = list(raw.columns.names)
+    level = names.index("Ticker") if "Ticker" in names else 1
+    symbols = list(dict.fromkeys(raw.columns.get_level_values(level)))
+    if symbol is None and len(symbols) > 1:
+        raise DataError(f"{name}: the frame holds {len(symbols)} tickers ({', '.join(map(str, symbols))}); choose one "
+                        f"with symbol={symbols[0]!r}")
+    chosen = symbols[0] if symbol is None else symbol
+    if chosen not in symbols:
+        raise DataError(f"{name}: no ticker {chosen!r} in the frame; it holds {', '.join(map(str, symbols))}")
+    return raw.xs(chosen, axis=1, level=level)
+
+
+def _daily(frame: pd.DataFrame, stamps: pd.DatetimeIndex) -> tuple[pd.DataFrame, str]:
+    """One row a day from intraday rows (distinct times on one date), and what was done."""
+    days = stamps.normalize()
+    per_day = pd.Series(1, index=stamps).groupby(days).size()
+    if per_day.max() <= 1 or (stamps == days).all():
+        return frame, ""
+    rules = {column: OHLC.get(str(column).strip().lower(), "last") for column in frame.columns}
+    daily = frame.groupby(days).agg(rules)
+    note = (f"{len(frame):,} intraday rows (up to {int(per_day.max())} a day) resampled to {len(daily):,} daily rows: "
+            "the last price of each day (the first open, the day's high and low, the volume summed)")
+    return daily, note
 
 
 def validate_prices(
@@ -122,47 +216,70 @@ def validate_prices(
     *,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
+    symbol: str | None = None,
+    jumps: str = "refuse",
+    max_jump: float = jump_rules.MAX_JUMP,
+    unreadable: dict[str, int] | None = None,
+    dropped: tuple[str, ...] = (),
 ) -> PriceFrame:
     """Validate a raw frame indexed by date into a :class:`PriceFrame`.
 
     Args:
-        raw: Frame indexed by dates (strings, datetimes, any time zone).
+        raw: Frame indexed by dates (strings, datetimes, any time zone); two-level columns
+            (field, ticker) as ``yfinance.download`` returns them are read for one ticker.
         target: Column to forecast; must be present and numeric.
         provenance: Where ``raw`` came from.
         start: First date to keep (inclusive). Defaults to the first row.
         end: Last date to keep (inclusive). Defaults to the last row.
+        symbol: The ticker of a frame of several. Defaults to None (the only one).
+        jumps: One-day moves beyond ``max_jump``: ``"refuse"`` them, ``"keep"`` them, or
+            ``"adjust"`` the earlier prices by each one's ratio. Defaults to ``"refuse"``.
+        max_jump: The threshold, an absolute one-day log return. Defaults to 0.5.
+        unreadable: Cells per column a reader could not read as numbers (already missing in
+            ``raw``), to count with the rest. Defaults to None.
+        dropped: Columns a reader left out as text, for the report. Defaults to ().
 
     Returns:
         The checked frame.
 
     Raises:
         DataError: When the target column is missing, holds text or non-positive prices, or
-            fewer than two rows remain.
+            fewer than two rows remain, or (``jumps="refuse"``) the prices jump.
     """
     name = provenance.name
+    jump_rules.check_policy(jumps, max_jump)
+    raw = _single_ticker(raw, symbol, name)
     if target not in raw.columns:
         raise DataError(
             f"{name}: no price column {target!r}; columns are {list(map(str, raw.columns))}. "
             "Name the price column with --price-column"
         )
     frame = raw.copy()
-    frame.index = _to_date_index(frame.index, name)
-    frame.index.name = "Date"
+    frame.columns = [str(c) for c in frame.columns]
+    stamps = _to_timestamps(frame.index, name)
     rows_received = len(frame)
-
-    duplicated = frame.index.duplicated(keep="last")
-    frame = frame[~duplicated].sort_index()
+    duplicated = stamps.duplicated(keep="last")
+    frame, stamps = frame[~duplicated], stamps[~duplicated]
+    order = np.argsort(stamps.asi8, kind="stable")
+    frame, stamps = frame.iloc[order], stamps[order]
 
     numeric = frame.apply(pd.to_numeric, errors="coerce")
     target_text = numeric[target].isna() & frame[target].notna()
     if target_text.any():
-        first = target_text.idxmax()
+        first = int(np.argmax(target_text.to_numpy()))
         raise DataError(
             f"{name}: price column {target!r} holds non-numeric values "
-            f"(e.g. {frame.loc[first, target]!r} on {first.date()}); fix or remove those rows"
+            f"(e.g. {frame[target].iloc[first]!r} on {stamps[first].date()}); fix or remove those rows"
         )
     fully_text = [c for c in frame.columns if numeric[c].isna().all() and frame[c].notna().any()]
+    not_numbers = {c: int((numeric[c].isna() & frame[c].notna()).sum()) for c in frame.columns if c not in fully_text}
+    for column, count in (unreadable or {}).items():
+        not_numbers[column] = not_numbers.get(column, 0) + count
     frame = numeric.drop(columns=fully_text).astype("float64")
+    frame, intraday = _daily(frame, stamps)
+    if not intraday:
+        frame.index = stamps.normalize()
+    frame.index.name = "Date"
 
     start_ts = pd.Timestamp(start) if start is not None else None
     end_ts = pd.Timestamp(end) if end is not None else None
@@ -177,7 +294,8 @@ def validate_prices(
     valid = frame[target].notna().to_numpy()
     leading = int(np.argmax(valid)) if valid.any() else len(frame)
     frame = frame.iloc[leading:]
-    missing = int(frame[target].isna().sum())
+    filled = {str(c): int(frame[c].isna().sum() - (frame[c].isna().cumprod().sum())) for c in frame.columns}
+    missing = filled.get(target, 0)
     frame = frame.ffill()
 
     if len(frame) < 2:
@@ -208,6 +326,13 @@ def validate_prices(
             f"{name}: the price never changes ({values[0]:g} on all {len(values)} rows); there is nothing to "
             "forecast and every scaled metric would divide by zero. Check the price column or the date range"
         )
+    found = jump_rules.find_jumps(frame.index, values, max_jump)
+    if found and jumps == "refuse":
+        raise jump_rules.refusal(name, found, max_jump)
+    if found and jumps == "adjust":
+        prices = [target] + [c for c in frame.columns if c != target and c.strip().lower() in PRICE_LIKE]
+        volumes = [c for c in frame.columns if c.strip().lower() == "volume"]
+        frame = jump_rules.adjust(frame, found, prices, volumes)
     business_days = pd.bdate_range(frame.index[0], frame.index[-1])
     gaps = np.diff(frame.index.to_numpy()).astype("timedelta64[D]").astype(int)
     cleaning = CleaningReport(
@@ -215,9 +340,14 @@ def validate_prices(
         duplicate_dates_dropped=int(duplicated.sum()),
         leading_missing_dropped=leading,
         missing_filled=missing,
-        columns_dropped=tuple(map(str, fully_text)),
+        columns_dropped=tuple(map(str, (*dropped, *fully_text))),
         rows_outside_range=rows_outside,
         business_days_missing=int(len(business_days.difference(frame.index))),
         largest_gap_days=int(gaps.max()) if len(gaps) else 0,
+        filled=filled,
+        unreadable={c: n for c, n in not_numbers.items() if n and c in frame.columns},
+        intraday=intraday,
+        jumps=tuple(found),
+        jump_policy=jumps,
     )
     return PriceFrame(frame=frame, target=target, provenance=provenance, cleaning=cleaning)

@@ -25,6 +25,7 @@ import pandas as pd
 from toolkit.data import bundled as bundled_data
 from toolkit.data.cache import CacheProblem, PriceCache
 from toolkit.data.csvfile import read_price_csv
+from toolkit.data.layout import SEPARATORS
 from toolkit.data.frame import PriceFrame, Provenance, validate_prices
 from toolkit.data.yahoo import ADJUSTMENT as YAHOO_ADJUSTMENT
 from toolkit.data.yahoo import NetworkUnavailable, fetch_yahoo
@@ -50,6 +51,15 @@ class PriceRequest:
             first column holding only dates.
         date_format: ``strftime`` pattern of a CSV's dates. Defaults to detection (one
             reading for the whole column; an ambiguous day/month order is refused).
+        separator: A CSV's column separator. Defaults to the one its lines agree on.
+        decimal: A CSV's decimal mark (``"."`` or ``","``). Defaults to the one its numbers show.
+        encoding: A CSV's text encoding. Defaults to UTF-8 (UTF-16 and UTF-8 with a
+            byte-order mark are recognised).
+        symbol: The ticker to read from a file or frame of several (a multi-ticker
+            ``yfinance.download``). Defaults to None.
+        jumps: One-day moves beyond ``max_jump``: ``"refuse"``, ``"keep"`` or ``"adjust"``
+            (divide the earlier prices by each jump's ratio). Defaults to ``"refuse"``.
+        max_jump: The jump threshold, an absolute one-day log return. Defaults to 0.5.
         max_age_hours: Age after which a cache entry is refreshed from the network.
         timeout: Seconds to wait for Yahoo Finance per request.
     """
@@ -63,8 +73,18 @@ class PriceRequest:
     price_column: str | None = None
     date_column: str | None = None
     date_format: str | None = None
+    separator: str | None = None
+    decimal: str | None = None
+    encoding: str | None = None
+    symbol: str | None = None
+    jumps: str = "refuse"
+    max_jump: float = 0.5
     max_age_hours: float = 12.0
     timeout: float = 10.0
+
+    def __post_init__(self):
+        if self.separator in ("tab", "TAB", "\\t"):  # as typed on a command line or in a pipeline file
+            object.__setattr__(self, "separator", "\t")
 
     def dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """Parsed start and end (a time zone is dropped: the date is what counts); a
@@ -110,9 +130,21 @@ class PriceRequest:
         if self.date_format is not None and "%" not in str(self.date_format):
             raise UsageError(f"--date-format must be a strftime pattern such as %d/%m/%Y. "
                              f"Received: {self.date_format!r}")
-        for flag, value in (("--price-column", self.price_column), ("--date-column", self.date_column)):
+        for flag, value in (("--price-column", self.price_column), ("--date-column", self.date_column),
+                            ("--symbol", self.symbol), ("--encoding", self.encoding)):
             if value is not None and not str(value).strip():
-                raise UsageError(f"{flag} is empty; give a column name or leave the option out")
+                raise UsageError(f"{flag} is empty; give a value or leave the option out")
+        if self.separator is not None and self.separator not in SEPARATORS:
+            raise UsageError(f"--separator must be one of ',', ';', tab ('\\t' or 'tab') or '|'. "
+                             f"Received: {self.separator!r}")
+        if self.decimal is not None and self.decimal not in (".", ","):
+            raise UsageError(f"--decimal must be '.' or ','. Received: {self.decimal!r}")
+        for flag, value in (("--separator", self.separator), ("--decimal", self.decimal), ("--encoding", self.encoding)):
+            if value is not None and self.csv is None:
+                raise UsageError(f"{flag} reads a --csv file; give --csv PATH or leave {flag} out")
+        from toolkit.data.jumps import check_policy
+
+        check_policy(self.jumps, self.max_jump)
         return self
 
 
@@ -147,17 +179,20 @@ def load_prices(
     fetcher = fetcher or fetch_yahoo
     request.validate()
     start, end = request.dates()
+    checks = dict(start=start, end=end, jumps=request.jumps, max_jump=request.max_jump)
     if request.csv is not None:
         path = Path(request.csv)
-        raw, column, interpretation = read_price_csv(
+        reading = read_price_csv(
             path, date_column=request.date_column, price_column=request.price_column,
-            date_format=request.date_format,
+            date_format=request.date_format, separator=request.separator, decimal=request.decimal,
+            encoding=request.encoding, symbol=request.symbol,
         )
         provenance = Provenance(
             source="csv", name=path.name, detail=f"user CSV {path}", adjustment="as given in the file",
-            dates=interpretation,
+            dates=reading.dates, layout=reading.layout,
         )
-        return validate_prices(raw, column, provenance, start=start, end=end)
+        return validate_prices(reading.frame, reading.price_column, provenance, unreadable=reading.unreadable,
+                               dropped=reading.text_columns, **checks)
 
     ticker = check_ticker(request.ticker if request.ticker is not None else bundled_data.DEFAULT_TICKER)
     cache = PriceCache(request.cache_dir)
@@ -174,10 +209,8 @@ def load_prices(
             fetched_at=cached.fetched_at, adjustment=cached.adjustment, note=note,
             dates="exchange dates as served by Yahoo Finance (checksum verified)",
         )
-        return validate_prices(
-            cached.frame, _default_target(cached.frame, request.price_column), provenance,
-            start=start, end=end,
-        )
+        return validate_prices(cached.frame, _default_target(cached.frame, request.price_column), provenance,
+                               **checks)
 
     if cached is not None:
         complete = end is not None and datetime.fromisoformat(cached.fetched_at).date() > end.date()
@@ -209,8 +242,7 @@ def load_prices(
                 fetched_at=fetched_at, adjustment=YAHOO_ADJUSTMENT, note=note,
                 dates="exchange dates as served by Yahoo Finance",
             )
-            return validate_prices(raw, _default_target(raw, request.price_column), provenance,
-                                   start=start, end=end)
+            return validate_prices(raw, _default_target(raw, request.price_column), provenance, **checks)
 
     if cached is not None:
         return from_cache(f"{network_note}; serving the cached copy fetched {cached.fetched_at}")
@@ -231,8 +263,7 @@ def load_prices(
             adjustment=bundled_data.ADJUSTMENT, note=f"{network_note}; serving bundled data",
             dates="MM/DD/YYYY as written in the bundled file (data/README.md)",
         )
-        return validate_prices(raw, _default_target(raw, request.price_column), provenance,
-                               start=start, end=end)
+        return validate_prices(raw, _default_target(raw, request.price_column), provenance, **checks)
 
     raise DataError(
         f"no prices for {ticker}: {network_note}, and it is neither cached in {cache.root} nor "

@@ -28,6 +28,11 @@ def check_features(features) -> tuple[str, ...]:
     return features
 
 
+def feature_columns(features) -> dict[str, str]:
+    """The frame column each feature other than the close reads."""
+    return {name: _COLUMNS[name] for name in check_features(features) if name in _COLUMNS}
+
+
 def _log_change(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.diff(np.log(values))])
 

@@ -117,6 +117,9 @@ def plan_forecast(prices: PriceFrame, config: ForecastConfig = ForecastConfig(),
     config = config.validate()
     lineup = resolve_lineup(config, models, log=log)
     config = replace(config, models=lineup.names)
+    from toolkit.pipelines.features import feature_columns
+
+    prices.check_feature_columns(feature_columns(config.features))
     frame = prices.frame if config.max_rows is None else prices.frame.iloc[-config.max_rows:]
     series = frame[prices.target].to_numpy()
     bounds = walk_forward_bounds(len(series), config.folds, window=config.window, horizon=config.horizon,

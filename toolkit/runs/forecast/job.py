@@ -93,7 +93,8 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
 
 
 DATA_KEYS = {"ticker": "", "tickers": (), "tickers_file": "", "csv": "", "start": "", "end": "", "offline": False,
-             "price_column": "", "date_column": "", "date_format": "", "cache_dir": ""}
+             "price_column": "", "date_column": "", "date_format": "", "cache_dir": "", "separator": "",
+             "decimal": "", "encoding": "", "symbol": "", "jumps": "refuse", "max_jump": 0.5}
 EXECUTOR_KEYS = {"name": "local", "ray_address": "", "cpus_per_task": 1, "gpus_per_task": None}
 #: [tune] keys: the ForecastConfig fields ``tune_<key>``.
 TUNE_KEYS = {key[len("tune_"):]: value for key, value in asdict(ForecastConfig()).items() if key.startswith("tune_")}
@@ -153,6 +154,8 @@ def forecast_job(request, config: ForecastConfig, out_dir, *, models=None, log: 
         f"{prices.dates[-1].date()}; source: {prov.source} ({prov.detail})")
     if prov.dates:
         log(f"[data] dates: {prov.dates}")
+    for line in prices.notes():
+        log(f"[data] {line}")
     if prov.note:
         log(f"[data] note: {prov.note}")
     from toolkit.devices import gpu_hint
@@ -188,7 +191,7 @@ def pipeline_job(pipeline, *, quick: bool, seed: int | None, out_dir, verbose: i
     from toolkit.runs.common import build_config
     from toolkit.runs.forecast.models import resolve_lineup
 
-    data = {key: (value or None) if not isinstance(value, bool) else value
+    data = {key: (value or None) if isinstance(value, (str, list, tuple)) else value
             for key, value in pipeline.sections.get("data", {}).items()}
     tickers, tickers_file = data.pop("tickers", None), data.pop("tickers_file", None)
     executor = {**EXECUTOR_KEYS, **pipeline.sections.get("executor", {})}
