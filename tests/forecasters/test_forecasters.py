@@ -184,3 +184,28 @@ def test_docstring_examples():
     for name in ("keras_forecaster", "sklearn_forecaster", "statistical"):
         result = doctest.testmod(importlib.import_module(f"toolkit.forecasters.{name}"))
         assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("make", [
+    lambda: __import__("statsforecast.models", fromlist=["AutoETS"]).AutoETS(model="ZZN"),
+    lambda: __import__("statsforecast.models", fromlist=["AutoETS"]).AutoETS(model="MAN", damped=True),
+    lambda: __import__("statsforecast.models", fromlist=["AutoARIMA"]).AutoARIMA(seasonal=False),
+    lambda: __import__("statsforecast.models", fromlist=["ARIMA"]).ARIMA(order=(1, 1, 1), include_drift=True),
+    lambda: __import__("statsforecast.models", fromlist=["ARIMA"]).ARIMA(order=(2, 0, 0), include_mean=True),
+])
+def test_one_pass_of_the_filter_gives_forwards_forecasts_from_every_origin(make):
+    import warnings
+
+    history = np.log(random_walk(700, seed=12, start=50.0) * np.exp(0.0005 * np.arange(700)))
+    forecaster = StatsForecaster(make())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forecaster.estimator_ = forecaster.model.fit(history[:400])
+        lengths = np.arange(400, 696) + 1
+        fast = forecaster._one_pass(history, lengths, 4, [80, 95])
+        slow = forecaster._forward_each(history, lengths, 4, [80, 95])
+    assert fast is not None and forecaster.one_pass_  # covered, and checked against forward on this run
+    np.testing.assert_allclose(fast[0], slow[0], rtol=1e-12, atol=0)
+    for pct in (80, 95):
+        for side in (0, 1):
+            np.testing.assert_allclose(fast[1][pct][side], slow[1][pct][side], rtol=1e-12, atol=0)

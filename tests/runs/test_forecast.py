@@ -305,3 +305,13 @@ def test_notebook_api_gives_frames_figures_and_an_html_summary(result):
     assert isinstance(result.plot_test(), Figure) and isinstance(result.plot_intervals(["naive", "lstm"]), Figure)
     html = result._repr_html_()
     assert escape(result.verdict) in html and "<table" in html
+
+
+def test_a_forecast_that_is_not_a_positive_price_fails_its_model_not_the_run():
+    # The random walk with drift extends the training rows' average change in price: on a
+    # steady fall it forecasts below zero. That is refused, never scored.
+    falling = frame_of(100 * np.exp(-0.02 * np.arange(300)))
+    run = run_forecast(falling, replace(TINY, models=("drift", "mean_return")), **QUIET)
+    assert run.failures["drift"].startswith("fold 1: forecasting: unexpected ValueError: forecast -")
+    assert run.failures["drift"].endswith("is not a positive finite price")
+    assert sorted(run.ranking) == ["mean_return", "naive"] and (run.next_forecasts["mean_return"] > 0).all()

@@ -3,7 +3,9 @@ log prices, as a forecaster.
 
 It is fitted on the fold's training rows and then applied with those parameters to the
 history up to every later origin (statsforecast's ``forward``), as a forecaster who refits
-once per fold would; its own 80% and 95% intervals stand beside the conformal ones.
+once per fold would; its own 80% and 95% intervals stand beside the conformal ones. For ETS
+and ARIMA, every origin's forecast comes from one pass of the filter
+(:mod:`toolkit.forecasters.state_space`), the same numbers in linear time.
 statsforecast was chosen over statsmodels by ``bench/bench_statistical.py``: the same
 accuracy at a fraction of the fitting time (numbers in ``bench/README.md``).
 """
@@ -78,20 +80,54 @@ class StatsForecaster(Forecaster):
         if key not in self._cache:
             _, origin = part_inputs(data, part)
             start = data.bounds.train_start
-            log_prices = np.log(data.prices)
-            mean = np.empty((len(origin), data.horizon))
-            bands = {level: (np.empty_like(mean), np.empty_like(mean)) for level in LEVELS}
+            history = np.log(data.prices[start:])
             levels = [int(round(100 * level)) for level in LEVELS]
+            lengths = origin - start + 1  # the history each forecast is made from
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                for i, row in enumerate(origin):  # one filter pass per origin; parameters fixed
-                    out = self.estimator_.forward(y=log_prices[start:row + 1], h=data.horizon, level=levels)
-                    mean[i] = out["mean"]
-                    for level, pct in zip(LEVELS, levels):
-                        bands[level][0][i] = out[f"lo-{pct}"]
-                        bands[level][1][i] = out[f"hi-{pct}"]
-            self._cache = {key: (np.exp(mean), {k: (np.exp(lo), np.exp(hi)) for k, (lo, hi) in bands.items()})}
+                paths = self._one_pass(history, lengths, data.horizon, levels)
+                if paths is None:
+                    paths = self._forward_each(history, lengths, data.horizon, levels)
+            mean, bands = paths
+            self._cache = {key: (np.exp(mean), {level: (np.exp(bands[pct][0]), np.exp(bands[pct][1]))
+                                                for level, pct in zip(LEVELS, levels)})}
         return self._cache[key]
+
+    def _forward_each(self, history, lengths, horizon, levels):
+        """statsforecast's ``forward`` from each origin: the whole history filtered again each time."""
+        mean = np.empty((len(lengths), horizon))
+        bands = {pct: (np.empty_like(mean), np.empty_like(mean)) for pct in levels}
+        for i, k in enumerate(lengths):
+            out = self.estimator_.forward(y=history[:k], h=horizon, level=levels)
+            mean[i] = out["mean"]
+            for pct in levels:
+                bands[pct][0][i], bands[pct][1][i] = out[f"lo-{pct}"], out[f"hi-{pct}"]
+        return mean, bands
+
+    def _one_pass(self, history, lengths, horizon, levels):
+        """Every origin's forecast from one pass of the model's filter
+        (:mod:`toolkit.forecasters.state_space`), checked against ``forward`` at the first and
+        last origin; None (use ``forward``) for a model it does not cover or any difference."""
+        from toolkit.forecasters import state_space
+
+        paths = None
+        if len(lengths) >= 2:
+            for run in (state_space.ets_paths, state_space.arima_paths):
+                paths = run(self.estimator_, history, lengths, horizon, levels)
+                if paths is not None:
+                    break
+        self.one_pass_ = False
+        if paths is None:
+            return None
+        mean, bands = paths
+        for i in (0, len(lengths) - 1):
+            out = self.estimator_.forward(y=history[:lengths[i]], h=horizon, level=levels)
+            for got, want in [(mean[i], out["mean"])] + [(bands[pct][j][i], out[f"{side}-{pct}"])
+                                                         for pct in levels for j, side in ((0, "lo"), (1, "hi"))]:
+                if not np.allclose(got, want, rtol=1e-9, atol=0.0):
+                    return None
+        self.one_pass_ = True
+        return paths
 
     def predict(self, data, part):
         return self._forecasts(data, part)[0]

@@ -115,6 +115,8 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
         prov = prices.provenance
         log(f"[data] {entry.label}: {len(prices):,} rows, {prices.dates[0].date()} to {prices.dates[-1].date()}; "
             f"source: {prov.source}")
+        for line in prices.notes():
+            log(f"[data] {entry.label}: {line}")
     data_seconds = time.perf_counter() - started
     if outcome.failures:
         progress()
