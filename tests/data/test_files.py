@@ -210,7 +210,7 @@ def test_intraday_rows_become_daily_closes_and_the_report_says_so(tmp_path):
 
 def test_file_options_need_a_file_and_are_checked_before_anything_is_read(tmp_path, capsys):
     path = write(tmp_path, "Date,Close\n2024-01-02,1\n")
-    for args, message in ((["--separator", ";"], "--separator reads a --csv file; give --csv PATH"),
+    for args, message in ((["--separator", ";"], "--separator reads a CSV file (give --csv PATH); leave --separator out for tickers"),
                           (["--max-jump", "0"], "--max-jump must be a number in (0, 10]"),
                           (["--csv", str(path), "--separator", "x"], "--separator must be one of")):
         assert main(["forecast", "--offline", *args]) == 2

@@ -160,6 +160,9 @@ def read_table(text: str, path, *, separator: str | None = None, encoding: str =
         raise DataError(f"{path}: not a readable {SEPARATORS[separator]}-separated file "
                         f"({str(err).splitlines()[0]}); check --separator") from None
     if yfinance is None:
+        if symbol is not None:
+            raise DataError(f"{path}: --symbol {symbol!r} chooses a ticker of a file saved by yfinance.download for "
+                            "several tickers; this file has one header line, so leave --symbol out")
         names = [str(name).strip() for name in rows[0]]
         symbols: tuple[str, ...] = ()
     else:

@@ -139,9 +139,11 @@ class PriceRequest:
                              f"Received: {self.separator!r}")
         if self.decimal is not None and self.decimal not in (".", ","):
             raise UsageError(f"--decimal must be '.' or ','. Received: {self.decimal!r}")
-        for flag, value in (("--separator", self.separator), ("--decimal", self.decimal), ("--encoding", self.encoding)):
+        for flag, value in (("--separator", self.separator), ("--decimal", self.decimal), ("--encoding", self.encoding),
+                            ("--symbol", self.symbol)):
             if value is not None and self.csv is None:
-                raise UsageError(f"{flag} reads a --csv file; give --csv PATH or leave {flag} out")
+                what = f"not the ticker {self.ticker}" if self.ticker else "give --csv PATH"
+                raise UsageError(f"{flag} reads a CSV file ({what}); leave {flag} out for tickers")
         from toolkit.data.jumps import check_policy
 
         check_policy(self.jumps, self.max_jump)
