@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ToolkitError as err:
-        print(f"toolkit: error: {err}", file=sys.stderr)
+        print(f"toolkit: error: {' '.join(str(err).split())}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("toolkit: interrupted", file=sys.stderr)
@@ -305,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - the last line of defence: one line, not a traceback
         if os.environ.get("TOOLKIT_DEBUG"):
             raise
-        print(f"toolkit: error: unexpected {type(err).__name__}: {err} "
+        text = " ".join(str(err).split())
+        print(f"toolkit: error: unexpected {type(err).__name__}: {text} "
               "(rerun with TOOLKIT_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
 

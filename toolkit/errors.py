@@ -23,6 +23,13 @@ class DataError(ToolkitError, ValueError):
     exit_code = 1
 
 
+class ModelError(ToolkitError):
+    """A model that broke the run's contract: a forecast that is not a positive finite price,
+    or of the wrong shape (exit code 1; in a run, the model leaves the comparison)."""
+
+    exit_code = 1
+
+
 class TrainingError(ToolkitError):
     """Training that cannot go on, e.g. a loss that became NaN (exit code 1)."""
 

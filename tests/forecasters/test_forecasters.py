@@ -95,6 +95,24 @@ def test_keras_shape_and_builder_errors_are_one_line(builder, message):
     assert str(err.value).startswith(message) and "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("options, message", [
+    ({"epochs": -5}, "needs epochs as a whole number from 1 to 10,000, or left out for the run's. Received: epochs=-5"),
+    ({"epochs": "3"}, "needs epochs as a whole number from 1 to 10,000"),
+    ({"batch_size": 0}, "needs batch_size as a whole number from 1 to 65,536"),
+    ({"patience": 1.5}, "needs patience as a whole number from 1 to 10,000"),
+    ({"learning_rate": -1.0}, "needs learning_rate as a number in (0, 10], or left out. Received: learning_rate=-1.0"),
+])
+def test_a_keras_models_own_training_settings_are_checked(options, message):
+    with pytest.raises(ValueError) as err:
+        KerasForecaster(stacked_lstm, units=4, dense_units=2, **options).check(SHAPE)
+    assert str(err.value).startswith(message)
+
+
+def test_a_model_without_an_input_shape_is_named():
+    with pytest.raises(ValueError, match=r"has no input shape yet: start it with keras.Input\(shape="):
+        KerasForecaster(lambda window, n_features, outputs: keras.Sequential([layers.Dense(outputs)])).check(SHAPE)
+
+
 def test_run_owned_arguments_and_bad_intervals_are_refused():
     with pytest.raises(ValueError, match="sets window, which the run sets from the data; leave it out"):
         KerasForecaster(stacked_lstm, window=30).check(SHAPE)
@@ -149,10 +167,18 @@ def test_as_forecaster_adapts_every_kind_and_refuses_the_rest():
     assert as_forecaster(instance).regressor is not instance  # a fresh copy: the run never fits yours
     ets = as_forecaster(AutoETS, {"model": "ANN"})
     assert isinstance(ets, StatsForecaster) and ets.model.model == "ANN"
+    rebuilt = clone(ets).set_params(model="AAN")  # a statsforecast model's own argument, for the search
+    assert rebuilt.model.model == "AAN" and ets.model.model == "ANN"
     assert as_forecaster(MovingAverage, {"days": 3}).days == 3
     assert as_forecaster(Naive()).get_params() == {"title": None}
-    with pytest.raises(ValueError, match="is a built keras model; give the function that builds it"):
+    with pytest.raises(ValueError, match="is a built Keras model; give a function that builds the model"):
         as_forecaster(stacked_lstm(units=4, dense_units=2))
+    with pytest.raises(ValueError, match="is the Keras class Dense; give a function that builds the model"):
+        as_forecaster(keras.layers.Dense)
+    from sklearn.cluster import KMeans
+
+    with pytest.raises(ValueError, match=r"is a scikit-learn clusterer \(KMeans\), not a regressor"):
+        as_forecaster(KMeans)
     with pytest.raises(ValueError, match="is int 3; give a Keras builder function"):
         as_forecaster(3)
     with pytest.raises(ValueError, match="is the class dict, which has no fit/predict"):

@@ -19,6 +19,7 @@ from toolkit.cli import main
 from toolkit.data.frame import Provenance, validate_prices
 from toolkit.data.load import PriceRequest
 from toolkit.forecasters import KerasForecaster, SklearnForecaster
+from toolkit.errors import UsageError
 from toolkit.runs.forecast import ForecastConfig, forecast_job, run_forecast, write_forecast_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,13 +110,23 @@ def test_scikit_learn_ridge_on_the_windows_gives_the_linear_models_forecasts():
 
 BAD_SHAPE = """
 import keras
+from toolkit.forecasters import Forecaster
 def wide(window, n_features, outputs):
     return keras.Sequential([keras.Input((window, n_features)), keras.layers.Flatten(), keras.layers.Dense(3)])
 def raising(window, n_features, outputs):
     raise RuntimeError("out of ideas")
+def unshaped(window, n_features, outputs):
+    return keras.Sequential([keras.layers.Dense(outputs)])
 class FitOnly:
     def fit(self, x, y):
         return self
+class NoPredict(Forecaster):
+    pass
+class Forgetful(Forecaster):
+    def __init__(self, halflife=20):
+        self.hl = halflife
+    def predict(self, data, part):
+        return None
 """
 
 
@@ -126,11 +137,24 @@ class FitOnly:
     ("Ridge=sklearn.linear_model:Ridge,ridge=sklearn.linear_model:Lasso",
      "model names 'Ridge' and 'ridge' differ only in case or '-'/'_' (they name the same files); rename one"),
     ("r=", "model 'r' is defined with nothing after '='"),
-    ("r=sklearn.linear_modl:Ridge", "model 'r': cannot import sklearn.linear_modl (ModuleNotFoundError: No module "
-                                    "named 'sklearn.linear_modl'); check the module path or install it"),
+    ("r=sklearn.linear_modl:Ridge", "model 'r': importing sklearn.linear_modl failed (ModuleNotFoundError: No module "
+                                    "named 'sklearn.linear_modl'); what it imports must be installed"),
+    ("r=nosuchpackage.models:Ridge", "model 'r': cannot import nosuchpackage.models (no module named 'nosuchpackage' "
+                                     "installed or in "),
     ("r=sklearn.linear_model:Rige", "model 'r': sklearn.linear_model has no attribute 'Rige'; check the name after ':'"),
     ("r=nowhere/absent.py:f", "model 'r': no file "),
-    ("r=stacked_gruu", "model 'r': unknown model 'stacked_gruu'; choose one of "),
+    ("r=stacked_gruu", "model 'r': 'stacked_gruu' is not a toolkit builder that forecasts windows; choose one of "
+                       "cnn_lstm, conv1d, gaussian_mlp, mlp_regressor, stacked_gru, stacked_lstm,"),
+    ("r=examples/user_models.py", "model 'r': 'examples/user_models.py' names a file but not what in it; add ':'"),
+    ("r=sklearn.linear_model:Ridge,r=sklearn.linear_model:Lasso",
+     "model 'r' is defined twice (r=sklearn.linear_model:Ridge and r=sklearn.linear_model:Lasso); keep one"),
+    ("metrics=sklearn.linear_model:Ridge", "model name 'metrics' is taken by the report folder's own metrics file"),
+    ("km=sklearn.cluster:KMeans", "model 'km' is a scikit-learn clusterer (KMeans), not a regressor"),
+    ("mine={user}:NoPredict", "model 'mine': NoPredict does not implement predict; a Forecaster forecasts prices"),
+    ("mine={user}:Forgetful", "model 'mine': Forgetful cannot be rebuilt from its arguments"),
+    ("mine={user}:unshaped", "model 'mine' has no input shape yet: start it with keras.Input(shape="),
+    ("mine={exiting}:f", "model 'mine': importing {exiting} exited (SystemExit: 3); a model file runs when imported"),
+    ("mine=statsforecast.models:SeasonalNaive", "model 'mine' cannot be created: SeasonalNaive() raised TypeError"),
     ("mine={user}:wide", "model 'mine' outputs shape (None, 3); horizon 1 needs (None, 1)"),
     ("mine={user}:raising", "model 'mine' cannot be built: raising() raised RuntimeError: out of ideas"),
     ("mine={user}:FitOnly", "model 'mine' is the class FitOnly, which has no fit/predict; give a Keras builder"),
@@ -138,9 +162,11 @@ class FitOnly:
     ("mine=collections:OrderedDict", "model 'mine' is the class OrderedDict, which has no fit/predict"),
 ])
 def test_bad_models_are_one_line_usage_errors_before_any_data(entry, message, tmp_path, capsys):
-    user = tmp_path / "bad_models.py"
+    user, exiting = tmp_path / "bad_models.py", tmp_path / "exiting.py"
     user.write_text(BAD_SHAPE)
-    entry, message = entry.replace("{user}", str(user)), message.replace("{user}", str(user))
+    exiting.write_text("import sys\nsys.exit(3)\n")  # a script, not a model file
+    for key, path in (("{user}", user), ("{exiting}", exiting)):
+        entry, message = entry.replace(key, str(path)), message.replace(key, str(path))
     # NOSUCHTICKER has no data offline: the model's error comes first, with exit code 2
     assert main(["forecast", "NOSUCHTICKER", *SMALL, "--models", f"naive,{entry}"]) == 2
     err = capsys.readouterr().err
@@ -181,7 +207,7 @@ def test_a_model_that_diverges_or_forecasts_nonsense_fails_its_own_row_only(tmp_
     assert sorted(result.ranking) == ["drift", "linear", "naive"]
     assert result.failures["diverges"].startswith(
         "fold 1: _nan_loss(): training diverged: the loss became nan at epoch 1, batch 1")
-    assert result.failures["negative"].startswith("fold 1: forecasting: unexpected ValueError: forecast -")
+    assert result.failures["negative"].startswith("fold 1: forecasting: forecast -")
     assert result.failures["negative"].endswith("is not a positive finite price")
     assert "for the 2 models compared" in result.verdict  # Holm over the models that ran
     html = write_forecast_report(result, tmp_path)
@@ -195,3 +221,109 @@ def test_tuning_without_a_model_to_tune_is_a_usage_error(capsys):
     assert main(["forecast", "--offline", "--models", "naive,linear", "--tune", "5"]) == 2
     assert capsys.readouterr().err == ("toolkit: error: --tune 5: no model of the run to tune (no network, and no model "
                                        "with a declared search space); add one to --models or leave --tune out\n")
+
+
+HELPERS = {
+    "units.py": "UNITS = 3\n",
+    "mine.py": "from units import UNITS\nfrom user_models import small_gru\n"
+               "def gru(window, n_features, outputs):\n    return small_gru(window, n_features, outputs, units=UNITS)\n",
+}
+
+
+def test_a_model_file_imports_what_lies_beside_it_and_a_module_is_found_from_the_working_folder(tmp_path, monkeypatch,
+                                                                                                  capsys):
+    folder = tmp_path / "code"
+    folder.mkdir()
+    for name, text in HELPERS.items():
+        (folder / name).write_text(text)
+    (folder / "user_models.py").write_text(USER_FILE.read_text())
+    assert main(["forecast", *SMALL, "--models", f"naive,mine={folder / 'mine.py'}:gru", "--out",
+                 str(tmp_path / "a")]) == 0
+    monkeypatch.chdir(folder)
+    assert main(["forecast", *SMALL, "--models", "naive,mod=mine:gru", "--out", str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    assert "[models] mod: gru from the module mine (imported; its code runs)" in out
+    runs = [numbers(only_run(tmp_path / door)) for door in ("a", "b")]
+    assert runs[0][0]["step_metrics"]["mine"] == runs[1][0]["step_metrics"]["mod"]
+
+
+def test_a_model_that_cannot_be_saved_costs_its_file_not_the_report(tmp_path):
+    from sklearn.linear_model import Ridge
+
+    class Unsaveable(SklearnForecaster):
+        def save(self, folder, name):
+            (folder / f"{name}.partial").write_text("half")
+            raise OSError("disk says no")
+
+    config = ForecastConfig(window=20, models=("naive", "linear"), verbose=0)
+    result = run_forecast(frame_of(random_walk(400, seed=3)), config, {"stuck": Unsaveable(Ridge())}, **QUIET)
+    html = write_forecast_report(result, tmp_path)
+    assert sorted(p.name for p in html.parent.glob("stuck*")) == []  # no half file left behind
+    document = json.loads((html.parent / "metrics.json").read_text())
+    assert document["models"]["stuck"]["files"] == "not saved: unexpected OSError: disk says no"
+    assert document["models"]["linear"]["files"] == ["linear.skops"]
+    assert "not saved: unexpected OSError: disk says no" in html.read_text()
+
+
+def test_search_spaces_for_a_statsforecast_model_and_a_class_of_yours_from_a_pipeline_file(tmp_path):
+    pipeline = tmp_path / "spaces.toml"
+    pipeline.write_text(f'''kind = "forecast"
+[data]
+ticker = "^GSPC"
+offline = true
+[forecast]
+window = 20
+models = ["naive"]
+[tune]
+trials = 2
+parallel = 2
+splits = 1
+[models.ets2]
+builder = "statsforecast.models:AutoETS"
+[models.ets2.search]
+model = ["ANN", "AAN"]
+[models.ewma]
+builder = "{USER_FILE}:EWMAReturn"
+[models.ewma.search]
+halflife = {{ low = 5, high = 60 }}
+''')
+    assert main(["run", str(pipeline), "--quick", "--quiet", "--out", str(tmp_path / "out")]) == 0
+    document = json.loads((only_run(tmp_path / "out") / "metrics.json").read_text())
+    assert {"ets2_tuned", "ewma_tuned"} <= set(document["ranking"])
+    assert document["tuning"]["ets2_tuned"]["chosen"]["model"] in ("ANN", "AAN")
+    assert 5 <= document["tuning"]["ewma_tuned"]["chosen"]["halflife"] <= 60
+    assert document["models"]["ewma_tuned"]["title"].startswith("EWMA return (half-life ")
+    assert document["models"]["ewma_tuned"]["title"].endswith("days), tuned")
+
+
+def test_compare_marks_a_name_that_is_another_model_in_another_run(tmp_path):
+    from toolkit.runs.compare import compare_job
+
+    for door, builder in (("a", "cnn_lstm"), ("b", "conv1d")):
+        assert main(["forecast", *SMALL, "--models", f"naive,x={builder}", "--out", str(tmp_path / door)]) == 0
+    page = compare_job([only_run(tmp_path / "a"), only_run(tmp_path / "b")], tmp_path / "cmp", log=lambda line: None)
+    document = json.loads((page.parent / "metrics.json").read_text())
+    assert "redefined models" in document["differing"]
+    assert "(another model in another run)" in page.read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--models", "naive,g=stacked_gru,G_tuned=sklearn.linear_model:Ridge", "--tune", "1"],
+     "model names 'g_tuned' and 'G_tuned' differ only in case"),
+    (["--models", "naive,linear", "--tune-minutes", "5"], "--tune-minutes 5 limits a search, and none is on"),
+])
+def test_more_names_and_settings_refused_before_any_data_or_output_folder(args, message, tmp_path, capsys):
+    out = tmp_path / "never"
+    assert main(["forecast", "NOSUCHTICKER", "--offline", "--quick", *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+    assert not out.exists()  # a usage error leaves no empty output folder
+
+
+def test_naive_alone_says_there_was_nothing_to_compare_and_models_must_be_a_mapping():
+    config = ForecastConfig(window=20, models=("naive",), verbose=0)
+    run = run_forecast(frame_of(random_walk(300, seed=2)), config, **QUIET)
+    assert run.verdict == ("Nothing was compared with naive persistence: it is the only model in the run, so there is "
+                           "no verdict to give.")
+    with pytest.raises(UsageError, match="models must map names to models, e.g."):
+        run_forecast(frame_of(random_walk(300, seed=2)), config, ["linear"], **QUIET)

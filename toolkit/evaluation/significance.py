@@ -140,6 +140,9 @@ def verdict(honesty: dict[str, dict], horizon: int = 1, level: float = 0.05) -> 
         level: Family-wise significance level. Defaults to 0.05.
     """
     step = "next-day" if horizon == 1 else f"{horizon}-day-ahead"
+    if all(name == "naive" for name in honesty):
+        return ("Nothing was compared with naive persistence: it is the only model in the run, so there is no "
+                "verdict to give.")
     tested = [name for name, h in honesty.items() if name != "naive" and np.isfinite(h["dm_p_holm"])]
     family = (f"p-values Holm-adjusted for the {len(tested)} models compared" if len(tested) > 1
               else "one model compared, no adjustment needed")

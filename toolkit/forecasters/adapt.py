@@ -8,7 +8,7 @@ import inspect
 
 from toolkit.forecasters.base import Forecaster, clone
 
-ADAPTER_KEYS = {"sklearn": ("space", "title"), "statsforecast": ("title",)}
+ADAPTER_KEYS = {"sklearn": ("space", "title"), "statsforecast": ("space", "title")}
 KINDS = ("a Keras builder function, a scikit-learn regressor (class or instance), a statsforecast model "
          "(class or instance) or a toolkit Forecaster")
 
@@ -58,8 +58,9 @@ def as_forecaster(obj, params: dict | None = None) -> Forecaster:
     if isinstance(obj, type) and issubclass(obj, Forecaster):
         return _construct(obj, params)
     if _is_keras_model(obj):
-        raise ValueError("is a built keras model; give the function that builds it (the run builds a fresh "
-                         "model for every fold, with window, n_features and outputs)")
+        what = f"the Keras class {obj.__name__}" if isinstance(obj, type) else "a built Keras model"
+        raise ValueError(f"is {what}; give a function that builds the model (the run builds a fresh one for every "
+                         "fold, with window, n_features and outputs)")
     if _module(obj).split(".")[0] == "statsforecast":
         from toolkit.forecasters.statistical import StatsForecaster
 
@@ -71,6 +72,7 @@ def as_forecaster(obj, params: dict | None = None) -> Forecaster:
 
         own, rest = _split(params, ADAPTER_KEYS["sklearn"])
         regressor = _construct(obj, rest) if isinstance(obj, type) else _reparam(obj, rest)
+        _check_regressor(regressor)
         return SklearnForecaster(regressor, **own)
     if isinstance(obj, type):
         raise ValueError(f"is the class {obj.__name__}, which has no fit/predict; give {KINDS}")
@@ -79,6 +81,20 @@ def as_forecaster(obj, params: dict | None = None) -> Forecaster:
 
         return KerasForecaster(obj, **params)
     raise ValueError(f"is {type(obj).__name__} {obj!r:.40}; give {KINDS}")
+
+
+def _check_regressor(estimator) -> None:
+    """A scikit-learn estimator must be a regressor (a clusterer's labels are no forecast); an
+    object without scikit-learn's tags is trusted to regress."""
+    try:
+        from sklearn.utils import get_tags
+
+        kind = get_tags(estimator).estimator_type
+    except Exception:  # noqa: BLE001 - not a scikit-learn estimator
+        return
+    if kind not in (None, "regressor"):
+        raise ValueError(f"is a scikit-learn {kind} ({type(estimator).__name__}), not a regressor; give a regressor "
+                         "(Ridge, GradientBoostingRegressor, ...)")
 
 
 def _reparam(instance, params: dict):

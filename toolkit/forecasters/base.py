@@ -130,7 +130,8 @@ class Forecaster:
     :meth:`fit` and :meth:`predict`.
 
     Class attributes:
-        kind: ``"benchmark"``, ``"statistical"``, ``"regressor"`` or ``"neural"``.
+        kind: ``"benchmark"``, ``"statistical"``, ``"regressor"``, ``"neural"``, or ``"model"``
+            (a class of yours that says nothing else).
         learns: False for a fixed rule (naive, moving average): nothing is estimated, so
             the report never says it "learned" anything.
 
@@ -142,7 +143,7 @@ class Forecaster:
         description_: One sentence on what was fitted (e.g. the order ARIMA chose), or "".
     """
 
-    kind = "benchmark"
+    kind = "model"
     learns = True
     training_ = None
     n_params_ = None

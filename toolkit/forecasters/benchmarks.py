@@ -22,7 +22,7 @@ def _steps(data) -> np.ndarray:
 class Naive(Forecaster):
     """Naive persistence: every step ahead forecast at the last price."""
 
-    learns = False
+    kind, learns = "benchmark", False
 
     def __init__(self, title=None):
         self.title = title
@@ -37,6 +37,8 @@ class Naive(Forecaster):
 
 class Drift(Forecaster):
     """Random walk with drift: the last price plus ``h`` times the training rows' mean change."""
+
+    kind = "benchmark"
 
     def __init__(self, title=None):
         self.title = title
@@ -58,6 +60,8 @@ class Drift(Forecaster):
 
 class MeanReturn(Forecaster):
     """The last price grown at the training rows' mean log return."""
+
+    kind = "benchmark"
 
     def __init__(self, title=None):
         self.title = title
@@ -84,7 +88,7 @@ class MovingAverage(Forecaster):
         title: Defaults to None: "Moving average of the last 5 days".
     """
 
-    learns = False
+    kind, learns = "benchmark", False
 
     def __init__(self, days: int = 5, title=None):
         self.days = days

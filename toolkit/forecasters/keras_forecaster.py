@@ -143,7 +143,11 @@ class KerasForecaster(WindowForecaster):
         from toolkit.builders.dense import GaussianHead
 
         expected = (shape.window, shape.n_features)
-        inputs = model.input_shape
+        try:
+            inputs, outputs = model.input_shape, model.output_shape
+        except (AttributeError, ValueError):
+            raise ValueError("has no input shape yet: start it with keras.Input(shape=(window, n_features)), as "
+                             "the toolkit's builders do") from None
         if isinstance(inputs, list) or not isinstance(inputs, tuple) or (
                 tuple(inputs[1:]) not in (expected, (shape.window * shape.n_features,))):
             raise ValueError(f"takes inputs of shape {inputs}; the run feeds windows of shape "
@@ -152,13 +156,21 @@ class KerasForecaster(WindowForecaster):
         flat = len(inputs) == 2
         gaussian = bool(model.layers) and isinstance(model.layers[-1], GaussianHead)
         width = 2 * shape.outputs if gaussian else shape.outputs
-        outputs = model.output_shape
         if isinstance(outputs, list) or tuple(outputs) != (None, width):
             raise ValueError(f"outputs shape {outputs}; {shape.needs()} needs (None, {width})"
                              + (" (means and variances of its Gaussian head)" if gaussian else ""))
         return flat, gaussian
 
     def check(self, shape: InputShape) -> None:
+        for key, low, high in (("epochs", 1, 10_000), ("batch_size", 1, 65_536), ("patience", 1, 10_000)):
+            value = getattr(self, key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+                raise ValueError(f"needs {key} as a whole number from {low:,} to {high:,}, or left out for the run's. "
+                                 f"Received: {key}={value!r}")
+        rate = self.learning_rate
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not np.isfinite(rate)
+                                 or not 0 < rate <= 10):
+            raise ValueError(f"needs learning_rate as a number in (0, 10], or left out. Received: learning_rate={rate!r}")
         if self.intervals not in INTERVALS:
             raise ValueError(f"intervals must be one of auto, gaussian, mc-dropout or None. "
                              f"Received: {self.intervals!r}")

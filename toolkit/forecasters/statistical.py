@@ -13,6 +13,7 @@ accuracy at a fraction of the fitting time (numbers in ``bench/README.md``).
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import warnings
 from pathlib import Path
@@ -30,6 +31,8 @@ class StatsForecaster(Forecaster):
     Args:
         model: An unfitted statsforecast model with ``fit`` and ``forward``, e.g.
             ``AutoETS(model="ZZN")`` or ``AutoTheta()``. A deep copy is fitted per fold.
+        space: Its constructor arguments to search when tuning is on, ``{name: Choice | ...}``
+            (e.g. ``{"model": Choice("ANN", "AAN", "AAdN")}`` for AutoETS). Defaults to None.
         title: What the report calls it. Defaults to None: the model's class name.
 
     Example:
@@ -40,12 +43,30 @@ class StatsForecaster(Forecaster):
 
     kind = "statistical"
 
-    def __init__(self, model, *, title=None):
+    def __init__(self, model, *, space=None, title=None):
         self.model = model
+        self.space = space
         self.title = title
 
     def default_title(self) -> str:
         return f"{type(self.model).__name__} (log prices)"
+
+    def set_params(self, **params):
+        """The adapter's own arguments, or the model's: a new model of the same class with those
+        constructor arguments changed (statsforecast models keep theirs under the same names)."""
+        # "model" is the statsforecast model itself, or (a text such as "AAN") AutoETS's own argument
+        own = {k: v for k, v in params.items() if k in ("space", "title") or (k == "model" and hasattr(v, "fit"))}
+        for key, value in own.items():
+            setattr(self, key, value)
+        changes = {k: v for k, v in params.items() if k not in own}
+        if changes:
+            signature = inspect.signature(type(self.model).__init__).parameters
+            unknown = [k for k in changes if k not in signature]
+            if unknown:
+                raise ValueError(f"{type(self.model).__name__} has no parameter {', '.join(map(repr, unknown))}")
+            current = {k: getattr(self.model, k) for k in signature if k != "self" and hasattr(self.model, k)}
+            self.model = type(self.model)(**{**current, **changes})
+        return self
 
     def check(self, shape) -> None:
         if isinstance(self.model, type):

@@ -42,9 +42,11 @@ def _model_rows(result) -> list[dict]:
         model = result.models[name]
         entry = result.lineup[name] if result.lineup is not None else None
         source = entry.source if entry else "built-in"
+        files = result.saved.get(name)
         rows.append({"name": name, "title": model.title, "kind": model.kind, "n_params": model.n_params_,
                      "source": SOURCES.get(source, source), "user": source != "built-in",
-                     "tuned_from": entry.tuned_from if entry else None})
+                     "tuned_from": entry.tuned_from if entry else None,
+                     "saved": ", ".join(files) if isinstance(files, list) else (files or "\u2014")})
     return rows
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from toolkit.errors import UsageError
 
-SETTINGS = ("ticker", "target", "window", "horizon", "folds", "fold_mode", "features", "models", "epochs",
-            "lstm_units", "tune_trials", "seed", "multistep", "first_date", "last_date", "backend")
+SETTINGS = ("ticker", "target", "window", "horizon", "folds", "fold_mode", "refit", "features", "models",
+            "redefined models", "epochs", "lstm_units", "tune_trials", "seed", "multistep", "quick", "max_rows",
+            "first_date", "last_date", "backend")
 
 
 def _metrics_path(run: str | Path) -> Path:
@@ -54,6 +55,17 @@ def _settings(document: dict) -> dict:
     return {key: config.get(key) for key in SETTINGS}
 
 
+def _definition(document: dict, name: str) -> str:
+    model = (document.get("models") or {}).get(name) or {}
+    return json.dumps([model.get("source"), model.get("definition")], sort_keys=True, default=str)
+
+
+def _redefined(documents: list[dict], models: list[str]) -> list[str]:
+    """Names that stand for different models in different runs (a user's "x" once a GRU, once a Ridge)."""
+    return [name for name in models
+            if len({_definition(d, name) for d in documents if name in (d.get("models") or {})}) > 1]
+
+
 def comparison(documents: list[dict]) -> dict:
     """Tables of the comparison: per-model rows across runs, and the settings that differ."""
     names = [f"run {i + 1}: {d.get('ticker')} ({d['_folder'].name})" for i, d in enumerate(documents)]
@@ -74,7 +86,15 @@ def comparison(documents: list[dict]) -> dict:
         best = min(mases) if len(mases) > 1 else None
         rows.append({"model": model, "cells": cells, "best": best})
     settings = [_settings(d) for d in documents]
-    differing = [key for key in SETTINGS if len({json.dumps(s[key], sort_keys=True) for s in settings}) > 1]
+    redefined = _redefined(documents, models)
+    for document, setting in zip(documents, settings):
+        shown = [f"{name}: {(document.get('models') or {}).get(name, {}).get('source', '-')}" for name in redefined
+                 if name in (document.get("models") or {})]
+        setting["redefined models"] = "; ".join(shown) or None
+    for row in rows:
+        row["redefined"] = row["model"] in redefined
+    differing = [key for key in SETTINGS if len({json.dumps(s[key], sort_keys=True) for s in settings}) > 1
+                 or (key == "redefined models" and redefined)]
     return {"runs": names, "rows": rows, "settings": settings, "keys": SETTINGS, "differing": differing,
             "verdicts": [d.get("verdict", "") for d in documents]}
 

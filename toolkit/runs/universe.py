@@ -81,9 +81,9 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
 
     started = time.perf_counter()
     config = config.validate()
-    out_dir = ensure_writable_dir(out_dir)
     executor.check()
     lineup = resolve_lineup(config, models, log=log)
+    out_dir = ensure_writable_dir(out_dir)
     total = len(entries)
     tickers: dict[str, dict] = {}
     rows: dict[str, list[dict]] = {}

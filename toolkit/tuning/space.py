@@ -10,6 +10,8 @@ In a pipeline file a space is a table under the model::
 
     [models.gru64.search]
     units = { low = 16, high = 256, log = true }      # a whole number (both bounds whole)
+    dropout = { low = 0, high = 0.5 }                 # a real number (a bound with a point)
+    momentum = { low = 0, high = 1, type = "float" }  # whole bounds, real values
     learning_rate = { low = 1e-4, high = 1e-2, log = true }
     activation = { choices = ["relu", "tanh"] }
     batch_size = [32, 64, 128]                         # a list is a choice too
@@ -109,7 +111,7 @@ RECURRENT_SPACE = {
     "num_layers": Int(1, 3),
     "units": Int(16, 256, log=True),
     "activation": Choice("relu", "tanh", "elu"),
-    "epochs": Int(5, 40),
+    "epochs": Int(5, 40),  # scaled to the run's --epochs by fit_epochs: 5 to 40 at the default 20
     "learning_rate": Float(1e-4, 1e-2, log=True),
     "batch_size": Choice(32, 64, 128, 256),
     "dropout": Float(0.0, 0.5),
@@ -121,6 +123,14 @@ TRAINING_SPACE = {
     "learning_rate": Float(1e-4, 1e-2, log=True),
     "batch_size": Choice(32, 64, 128, 256),
 }
+
+
+def fit_epochs(space: dict, epochs: int) -> dict:
+    """A default space with its epochs scaled to the run's ``epochs`` E: from E/4 to 2E (5 to 40
+    at the default 20), so a quick run's search stays quick."""
+    if "epochs" not in space:
+        return dict(space)
+    return {**space, "epochs": Int(max(1, epochs // 4), max(2, 2 * epochs))}
 
 
 def check_space(space, where: str = "space") -> dict:
@@ -145,12 +155,16 @@ def parse_space(table: dict, where: str) -> dict:
                 space[key] = Choice(*value)
             elif isinstance(value, dict) and set(value) == {"choices"}:
                 space[key] = Choice(*value["choices"]) if isinstance(value["choices"], list) else Choice()
-            elif isinstance(value, dict) and {"low", "high"} <= set(value) <= {"low", "high", "log"}:
+            elif isinstance(value, dict) and {"low", "high"} <= set(value) <= {"low", "high", "log", "type"}:
                 low, high, log = value["low"], value["high"], value.get("log", False)
                 if not isinstance(log, bool):
                     raise ValueError(f"log must be true or false. Received: {log!r}")
-                whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high))
-                space[key] = Int(low, high, log) if whole else Float(low, high, log)
+                kind = value.get("type")
+                if kind is None:  # whole-number bounds make a whole-number dimension
+                    kind = "int" if all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) else "float"
+                if kind not in ("int", "float"):
+                    raise ValueError(f'type must be "int" or "float". Received: {kind!r}')
+                space[key] = Int(low, high, log) if kind == "int" else Float(low, high, log)
             else:
                 raise ValueError("give { low = ..., high = ..., log = true|false }, { choices = [...] } or a list. "
                                  f"Received: {value!r}")

@@ -19,10 +19,11 @@ NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 def check_name(name) -> str:
-    """A model name: a letter, then letters, digits, ``_`` or ``-`` (it names files too)."""
+    """A model name: an ASCII letter, then ASCII letters, digits, ``_`` or ``-``, at most 64
+    (it names the model's files too)."""
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise UsageError(f"model name {name!r} must start with a letter and hold only letters, digits, '_' and '-' "
-                         "(at most 64)")
+                         "(ASCII: a-z, A-Z, 0-9; at most 64)")
     return name
 
 
@@ -174,12 +175,15 @@ class ForecastConfig:
             ("--patience", self.patience, 1, 10_000), ("--folds", self.folds, 1, 100),
             ("--mc-samples", self.mc_samples, 0, 1_000), ("--seed", self.seed, 0, 2 ** 32 - 1),
             ("lstm_units", self.lstm_units, 1, MAX_UNITS), ("dense_units", self.dense_units, 1, MAX_UNITS),
-            ("--tune", self.tune_trials, 0, 1_000), ("tune_splits", self.tune_splits, 1, 10),
-            ("tune_parallel", self.tune_parallel, 1, 256),
+            ("--tune ([tune] trials)", self.tune_trials, 0, 1_000), ("[tune] splits", self.tune_splits, 1, 10),
+            ("[tune] parallel", self.tune_parallel, 1, 256),
         ):
             _whole(flag, value, low, high)
         if self.tune_minutes is not None:
-            _number("--tune-minutes", self.tune_minutes, 0.0, 24 * 60.0, low_open=True)
+            _number("--tune-minutes ([tune] minutes)", self.tune_minutes, 0.0, 24 * 60.0, low_open=True)
+            if not self.tune_trials:
+                raise UsageError(f"--tune-minutes {self.tune_minutes:g} limits a search, and none is on; give --tune "
+                                 "TRIALS too (or [tune] trials in a pipeline file)")
         if self.gap is not None:
             _whole("--gap", self.gap, 1, MAX_HORIZON * 10)
         if self.max_rows is not None:
@@ -195,7 +199,7 @@ class ForecastConfig:
                                      ("--fold-mode", self.fold_mode, FOLD_MODES)):
             if value not in allowed:
                 raise UsageError(f"{flag} must be one of {', '.join(allowed)}. Received: {value!r}")
-        for flag, value in (("refit", self.refit), ("tune_pruning", self.tune_pruning)):
+        for flag, value in (("refit", self.refit), ("[tune] pruning", self.tune_pruning)):
             if not isinstance(value, bool):
                 raise UsageError(f"{flag} must be true or false. Received: {value!r}")
         if self.gap is not None and self.gap < self.horizon:

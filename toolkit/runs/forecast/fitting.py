@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from toolkit.errors import ToolkitError, describe_error
+from toolkit.errors import ModelError, ToolkitError, describe_error
 from toolkit.forecasters.base import clone
 from toolkit.runs.forecast.models import fit_context
 from toolkit.tuning.search import SearchSettings, search, sequential_map
@@ -85,6 +85,8 @@ def fit_lineup(plan, data, *, fold: int | None, log: Callable[[str], None] = pri
             else:
                 continue  # not tuned on the last fold: it failed there
             forecaster.set_params(**params)
+            if forecaster._title is None:
+                forecaster.title = f"{forecaster.default_title()}, tuned"
         context_here = replace(context, name=name, fixed_epochs=(epochs or {}).get(name))
         try:
             fitted.models[name] = forecaster.fit(data, context_here)
@@ -101,15 +103,15 @@ def _show(value) -> str:
 
 def checked_forecast(model, data, part: str) -> np.ndarray:
     """``model.predict(data, part)`` checked: shape ``(m, horizon)``, every value a positive
-    finite price. Raises ``ValueError`` in one line otherwise."""
+    finite price. Raises :class:`ModelError` in one line otherwise."""
     m = 1 if part == "next" else len(data.origin[part])
     forecast = np.asarray(model.predict(data, part), dtype="float64")
     if forecast.shape != (m, data.horizon):
-        raise ValueError(f"predicted shape {forecast.shape} for the {part} part; expected ({m}, {data.horizon})")
+        raise ModelError(f"predicted shape {forecast.shape} for the {part} part; expected ({m}, {data.horizon})")
     bad = ~(np.isfinite(forecast) & (forecast > 0))
     if bad.any():
         row, step = np.argwhere(bad)[0]
-        raise ValueError(f"forecast {forecast[row, step]:.6g} (the {part} part, row {row + 1}, step {step + 1}) "
+        raise ModelError(f"forecast {forecast[row, step]:.6g} (the {part} part, row {row + 1}, step {step + 1}) "
                          "is not a positive finite price")
     return forecast
 

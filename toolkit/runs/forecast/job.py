@@ -57,12 +57,28 @@ def metrics_document(result: ForecastResult) -> dict:
     })
 
 
+def save_models(models: dict, folder: Path) -> dict[str, list[str] | str]:
+    """Save each final model into ``folder``: its file names, or the one-line reason it could not
+    be saved (its files are removed; the report is written all the same)."""
+    from toolkit.errors import describe_error
+
+    saved: dict[str, list[str] | str] = {}
+    for name, model in models.items():
+        try:
+            saved[name] = model.save(folder, name)
+        except Exception as err:  # noqa: BLE001 - a model that cannot be saved must not cost the report
+            for leftover in folder.glob(f"{name}.*"):
+                leftover.unlink()
+            saved[name] = f"not saved: {describe_error(err)}"
+    return saved
+
+
 def _model_document(result: ForecastResult, name: str, model) -> dict:
     entry = result.lineup[name] if result.lineup is not None else None
     return {"title": model.title, "kind": model.kind, "learns": model.learns, "n_params": model.n_params_,
             "interval": model.interval_, "description": result.descriptions.get(name, ""),
             "source": entry.source if entry else "built-in", "tuned_from": entry.tuned_from if entry else None,
-            "definition": model.describe(),
+            "definition": model.describe(), "files": result.saved.get(name),
             "final_training": model.training_.as_dict() if model.training_ is not None else None}
 
 
@@ -80,8 +96,7 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
     started = time.perf_counter()
     stem = f"forecast-{_safe_name(result.prices.provenance.name)}"
     with run_folder(ensure_writable_dir(out_dir), stem) as (staging, final):
-        for name, model in result.models.items():
-            model.save(staging, name)
+        result.saved = save_models(result.models, staging)
         html = render_forecast_report(result)
         result.seconds["report"] = time.perf_counter() - started
         atomic_write_text(staging / "forecasts.csv",
@@ -144,8 +159,8 @@ def forecast_job(request, config: ForecastConfig, out_dir, *, models=None, log: 
     started = time.perf_counter()
     config = config.validate()
     request.validate()
-    out_dir = ensure_writable_dir(out_dir)
     lineup = resolve_lineup(config, models, log=log)  # imports and checks every model before any data is read
+    out_dir = ensure_writable_dir(out_dir)
     log(f"[data] loading {request.csv or request.ticker or '^GSPC (default)'} ...")
     prices = load_prices(request)
     prov = prices.provenance
@@ -176,6 +191,8 @@ def forecast_job(request, config: ForecastConfig, out_dir, *, models=None, log: 
             f"{name} {values[-1]:.6g}" for name, values in result.next_forecasts.items()))
     for warning in result.warnings:
         log(f"[warning] {warning}")
+    for name, reason in result.failures.items():
+        log(f"[warning] {name} left the comparison: {reason}")
     log(f"[done] report: {path}  ({result.seconds['total']:.1f} s)")
     return path, result
 

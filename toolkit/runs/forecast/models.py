@@ -15,6 +15,7 @@ file), as loading a Keras ``Lambda`` layer would: the run prints what it imports
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -131,12 +132,20 @@ def fit_context(config, log: Callable[[str], None] = print) -> FitContext:
                       verbose=config.verbose, mc_samples=config.mc_samples, log=log)
 
 
+RESERVED = ("metrics", "forecasts", "report", "index", "leaderboard")  # the report folder's own files
+
+
 def _user_models(config, models) -> dict[str, object]:
     """The run's user models by name, in order: ``NAME=REF`` entries, then the mapping's."""
+    if models is not None and not isinstance(models, Mapping):
+        raise UsageError(f"models must map names to models, e.g. {{'gru64': KerasForecaster(stacked_gru, units=64)}}. "
+                         f"Received: {type(models).__name__}")
     found: dict[str, object] = {}
     for entry in config.models:
         name, sep, reference = entry.partition("=")
         if sep:
+            if name in found:
+                raise UsageError(f"model {name!r} is defined twice ({name}={found[name].ref} and {entry}); keep one")
             found[name] = ModelReference(reference)
     for name, obj in (models or {}).items():
         check_name(name)
@@ -152,6 +161,9 @@ def _check_names(order: list[str], user: dict) -> None:
         folded = name.lower().replace("-", "_")
         if name in user and builtin_name(name):
             raise UsageError(f"model name {name!r} is taken by a built-in model; give yours another name")
+        if folded in RESERVED:
+            raise UsageError(f"model name {name!r} is taken by the report folder's own {folded} file; give your model "
+                             "another name")
         if folded in seen:
             raise UsageError(f"model names {seen[folded]!r} and {name!r} differ only in case or '-'/'_' "
                              "(they name the same files); rename one")
@@ -189,32 +201,70 @@ def resolve_lineup(config, models=None, *, log: Callable[[str], None] = print) -
     shape = InputShape(config.window, len(config.features), config.horizon, config.multistep)
     entries = []
     for name in order:
+        space = None
         if name in user:
-            forecaster, source = _user_forecaster(name, user[name], log)
+            forecaster, source, space = _user_forecaster(name, user[name], log)
         else:
             forecaster, source = builtin_forecaster(name, config), "built-in"
         try:
             forecaster.check(shape)
         except ValueError as err:
             raise UsageError(f"model {name!r} {err}") from None
-        entries.append(LineupEntry(name, forecaster, source))
-    return Lineup(tuple(_with_tuned(entries, config, shape)))
+        entries.append(LineupEntry(name, forecaster, source, space=space))
+    entries = _with_tuned(entries, config, shape)
+    _check_names([e.name for e in entries], user)
+    return Lineup(tuple(entries))
 
 
-def _user_forecaster(name: str, obj, log) -> tuple[Forecaster, str]:
-    """Your model as a forecaster, and where it came from."""
+def _user_forecaster(name: str, obj, log) -> tuple[Forecaster, str, dict | None]:
+    """Your model as a forecaster, where it came from, and the search space declared beside it
+    (a pipeline file's ``[models.NAME.search]``)."""
     from toolkit.forecasters.adapt import as_forecaster
 
-    params, source = {}, "given in Python"
+    params, source, space = {}, "given in Python", None
     if isinstance(obj, ModelReference):
         params = dict(obj.params)
         obj, source = load_reference(name, obj.ref, obj.base, log)
     else:
         log(f"[models] {name}: {obj!r:.100} (given in Python)")
     try:
-        return as_forecaster(obj, params), source
+        forecaster = as_forecaster(obj, {k: v for k, v in params.items() if k != "space"})
     except ValueError as err:
-        raise UsageError(f"model {name!r} {err}") from None
+        hint = ("; a command line gives no arguments: give them in a pipeline file's [models.NAME] table or in "
+                "Python" if source != "given in Python" and not params and "missing" in str(err) else "")
+        raise UsageError(f"model {name!r} {err}{hint}") from None
+    except AttributeError as err:
+        raise UsageError(f"model {name!r}: {type(obj).__name__} does not keep its constructor arguments ({err}); "
+                         "store each as self.<its name>, as scikit-learn estimators do (the run clones it per fold)"
+                         ) from None
+    if "space" in params:
+        if "space" in forecaster.get_params():
+            forecaster.set_params(space=params["space"])
+        else:
+            space = params["space"]
+    _check_contract(name, forecaster)
+    return forecaster, source, space
+
+
+def _check_contract(name: str, forecaster: Forecaster) -> None:
+    """A class of yours must forecast (override predict, or fit_windows and predict_windows) and
+    be rebuilt from its arguments."""
+    from toolkit.forecasters.base import WindowForecaster
+
+    kind = type(forecaster)
+    if isinstance(forecaster, WindowForecaster):
+        missing = [m for m in ("fit_windows", "predict_windows") if getattr(kind, m) is getattr(WindowForecaster, m)]
+    else:
+        missing = ["predict"] if kind.predict is Forecaster.predict else []
+    if missing:
+        raise UsageError(f"model {name!r}: {kind.__name__} does not implement {' or '.join(missing)}; a Forecaster "
+                         "forecasts prices in predict(data, part) (a WindowForecaster: fit_windows and predict_windows)")
+    try:
+        clone(forecaster)
+    except (AttributeError, TypeError) as err:
+        raise UsageError(f"model {name!r}: {kind.__name__} cannot be rebuilt from its arguments ({err}); store each "
+                         "constructor argument as self.<its name>, as scikit-learn estimators do (the run clones it "
+                         "per fold)") from None
 
 
 def _with_tuned(entries: list[LineupEntry], config, shape: InputShape) -> list[LineupEntry]:
@@ -226,7 +276,7 @@ def _with_tuned(entries: list[LineupEntry], config, shape: InputShape) -> list[L
     if missing:
         raise UsageError(f"tune_models names {', '.join(map(repr, missing))}, which the run does not compare; "
                          f"choose from {', '.join(by_name)}")
-    chosen = config.tune_models or tuple(e.name for e in entries if e.forecaster.kind == "neural"
+    chosen = config.tune_models or tuple(e.name for e in entries if e.forecaster.kind == "neural" or e.space
                                          or getattr(e.forecaster, "space", None))
     if not chosen:
         raise UsageError(f"--tune {config.tune_trials}: no model of the run to tune (no network, and no model with a "
@@ -236,7 +286,7 @@ def _with_tuned(entries: list[LineupEntry], config, shape: InputShape) -> list[L
         out.append(entry)
         if entry.name not in chosen:
             continue
-        space = _space(entry, shape)
+        space = _space(entry, shape, config)
         if not space:
             raise UsageError(f"model {entry.name!r} has no search space; declare one (space= in Python, "
                              f"[models.{entry.name}.search] in a pipeline file) or leave it out of tune_models")
@@ -247,18 +297,21 @@ def _with_tuned(entries: list[LineupEntry], config, shape: InputShape) -> list[L
         if not NAME.fullmatch(tuned):
             raise UsageError(f"model name {entry.name!r} is too long to name its tuned copy; shorten it")
         copy = clone(entry.forecaster)
-        copy.title = f"{entry.forecaster.title}, tuned"
+        if copy._title:  # an explicit title; otherwise the fitted copy's own, with the chosen values
+            copy.title = f"{copy._title}, tuned"
         out.append(LineupEntry(tuned, copy, entry.source, tuned_from=entry.name, space=space))
     return out
 
 
-def _space(entry: LineupEntry, shape: InputShape) -> dict:
-    """The model's declared space, else its default; every name checked against its parameters,
-    and the model checked once with each dimension at its first value."""
-    from toolkit.tuning.space import check_space
+def _space(entry: LineupEntry, shape: InputShape, config) -> dict:
+    """The model's declared space, else its default (epochs scaled to the run's); every name
+    checked against its parameters, and the model checked once with each dimension at its
+    first value."""
+    from toolkit.tuning.space import check_space, fit_epochs
 
-    declared = getattr(entry.forecaster, "space", None)
-    space = check_space(declared, f"model {entry.name!r} space") if declared else entry.forecaster.default_space()
+    declared = entry.space or getattr(entry.forecaster, "space", None)
+    space = (check_space(declared, f"model {entry.name!r} space") if declared
+             else fit_epochs(entry.forecaster.default_space(), config.epochs))
     trial = clone(entry.forecaster)
     for key, dimension in space.items():
         value = dimension.options[0] if hasattr(dimension, "options") else dimension.low

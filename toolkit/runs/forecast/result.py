@@ -78,6 +78,7 @@ class ForecastResult:
     finished_at: str = ""
     lineup: object = None
     failures: dict[str, str] = field(default_factory=dict)
+    saved: dict = field(default_factory=dict)
 
     @property
     def titles(self) -> dict[str, str]:
