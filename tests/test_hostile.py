@@ -160,8 +160,8 @@ def test_concurrent_runs_into_one_folder_all_land(tmp_path):
         (b'kind = "forecast"\n[models.mine]\nbuilder = "stacked_gru"\nunitz = 3\n',
          "model 'mine' cannot be built: stacked_gru() raised TypeError: stacked_lstm() got an unexpected keyword "
          "argument 'unitz'"),
-        (b'kind = "forecast"\n[tune]\ntrials = -1\n', "--tune must be a whole number from 0 to 1,000. Received: -1"),
-        (b'kind = "forecast"\n[tune]\nminutes = 0\n', "--tune-minutes must be a finite number in (0, 1440]"),
+        (b'kind = "forecast"\n[tune]\ntrials = -1\n', "--tune ([tune] trials) must be a whole number from 0 to 1,000. Received: -1"),
+        (b'kind = "forecast"\n[tune]\nminutes = 0\n', "--tune-minutes ([tune] minutes) must be a finite number in (0, 1440]"),
         (b'kind = "forecast"\n[tune]\nzzz = 1\n', "unknown key 'zzz' in [tune]"),
         (b'kind = "forecast"\n[tune]\ntrials = 2\nmodels = ["ridge"]\n',
          "tune_models names 'ridge', which the run does not compare"),

@@ -61,9 +61,14 @@ def _definition(document: dict, name: str) -> str:
 
 
 def _redefined(documents: list[dict], models: list[str]) -> list[str]:
-    """Names that stand for different models in different runs (a user's "x" once a GRU, once a Ridge)."""
+    """Names of yours that stand for different models in different runs (an "x" once a GRU, once
+    a Ridge); a built-in model differs only through the settings, which are compared anyway."""
+    def yours(document, name):
+        return ((document.get("models") or {}).get(name) or {}).get("source", "built-in") != "built-in"
+
     return [name for name in models
-            if len({_definition(d, name) for d in documents if name in (d.get("models") or {})}) > 1]
+            if any(yours(d, name) for d in documents)
+            and len({_definition(d, name) for d in documents if name in (d.get("models") or {})}) > 1]
 
 
 def comparison(documents: list[dict]) -> dict:
