@@ -133,10 +133,15 @@ def test_volume_with_unreadable_cells_is_counted_and_refused_as_a_feature(tmp_pa
     assert "Volume 40 filled (40 of them not numbers)" in prices.cleaning.describe_columns()
     with pytest.raises(DataError) as err:
         prices.check_feature_columns({"volume": "Volume"})
-    assert str(err.value) == ("prices.csv: feature 'volume' would be 40 of 60 values (67%) carried forward in column "
-                              "'Volume' (40 of them not numbers in the file's convention); fix the column, or leave "
-                              "'volume' out of --features")
-    prices.check_feature_columns({"volume": "Volume"}, most_filled=0.7)
+    assert str(err.value) == ("prices.csv: feature 'volume' reads column 'Volume', which holds 40 value(s) that are not "
+                              "numbers in the file's convention; fix them, or leave 'volume' out of --features")
+    gappy = "\n".join(f"2024-{1 + i // 28:02d}-{1 + i % 28:02d},{100 + 0.1 * i:.2f},{'' if i % 3 else 500}"
+                      for i in range(60))
+    sparse = load(write(tmp_path, "Date,Close,Volume\n" + gappy + "\n", "gappy.csv"))
+    assert sparse.cleaning.filled["Volume"] == 40 and sparse.cleaning.unreadable == {}
+    with pytest.raises(DataError, match=r"feature 'volume' would be 40 of 60 values \(67%\) carried forward"):
+        sparse.check_feature_columns({"volume": "Volume"})
+    sparse.check_feature_columns({"volume": "Volume"}, most_filled=0.7)
 
 
 @pytest.mark.parametrize("text, message", [

@@ -140,8 +140,9 @@ class PriceFrame:
         return lines
 
     def check_feature_columns(self, columns: dict[str, str], most_filled: float = MOST_FILLED) -> None:
-        """Refuse a feature whose column had more than ``most_filled`` of its values carried
-        forward (missing or unreadable): it would teach the models a flat line.
+        """Refuse a feature whose column holds values that are not numbers, or had more than
+        ``most_filled`` of its values carried forward (missing): it would teach the models a
+        flat line.
 
         Args:
             columns: Feature name -> column name.
@@ -149,13 +150,16 @@ class PriceFrame:
         """
         for feature, column in columns.items():
             count = self.cleaning.filled.get(column, 0)
+            unreadable = self.cleaning.unreadable.get(column, 0)
+            if unreadable:
+                raise DataError(f"{self.provenance.name}: feature {feature!r} reads column {column!r}, which holds "
+                                f"{unreadable:,} value(s) that are not numbers in the file's convention; fix them, or "
+                                f"leave {feature!r} out of --features")
             if count > most_filled * len(self.frame):
-                unreadable = self.cleaning.unreadable.get(column, 0)
                 raise DataError(
                     f"{self.provenance.name}: feature {feature!r} would be {count:,} of {len(self.frame):,} values "
-                    f"({100 * count / len(self.frame):.0f}%) carried forward in column {column!r}"
-                    + (f" ({unreadable:,} of them not numbers in the file's convention)" if unreadable else "")
-                    + f"; fix the column, or leave {feature!r} out of --features")
+                    f"({100 * count / len(self.frame):.0f}%) carried forward in column {column!r} (missing in the "
+                    f"data); fix the column, or leave {feature!r} out of --features")
 
 
 OHLC = {"open": "first", "high": "max", "low": "min", "volume": "sum"}
