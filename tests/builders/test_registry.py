@@ -117,6 +117,10 @@ def test_every_registered_builder_has_a_case():
 
 
 def build(name):
+    # Each case draws its data from a fresh generator, so a test's data does not depend on which
+    # tests ran before it in the same worker (pytest-xdist hands out tests in no fixed order).
+    global RNG
+    RNG = np.random.default_rng(0)
     set_seed(0)
     spec = next(spec for spec in registered() if spec.name == name)
     model = spec.build(**CASES[name]["kwargs"])
