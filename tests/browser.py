@@ -72,11 +72,47 @@ def check_report(path: Path, sections: list[str], screenshot: str) -> dict:
     assert not undecoded, f"images that did not decode: {undecoded}"
     for section in sections:
         assert any(section in heading for heading in state["headings"]), (section, state["headings"])
+    check_tables(driver)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.set_window_size(1280, min(max(state["height"], 800), 16000))
     driver.save_screenshot(str(SCREENSHOTS / f"{screenshot}.png"))
     driver.set_window_size(1280, 2000)
     return {"headings": state["headings"], "images": len(state["images"])}
+
+
+# A cell that is one number (thousands separators, a sign, a unit) or one date: it must sit on one
+# line, and every such number in a column must carry the same number of decimals (tables of class
+# "kv", one setting per row, aside).
+_TABLES = r"""
+const number = /^[-+\u2212]?[\d,]+(\.(\d+))?( ?%| s)?$/;
+const date = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/;
+const wrapped = [], mixed = [];
+document.querySelectorAll('table').forEach((table, t) => {
+  if (table.closest('details') && !table.closest('details').open) return;  // folded away: not laid out
+  const keyValue = table.classList.contains('kv');  // a setting per row: each value its own format
+  const decimals = {};
+  Array.from(table.rows).forEach(row => Array.from(row.cells).forEach((cell, c) => {
+    if (cell.tagName !== 'TD') return;
+    const text = cell.textContent.trim();
+    const isNumber = number.test(text), isDate = date.test(text);
+    if (!isNumber && !isDate) return;
+    const range = document.createRange(); range.selectNodeContents(cell);
+    const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+    if (lines.size > 1) wrapped.push(`table ${t} column ${c}: ${text}`);
+    if (isNumber && !keyValue) { const m = text.match(number); (decimals[c] = decimals[c] || new Set()).add(m[2] ? m[2].length : 0); }
+  }));
+  for (const [c, set] of Object.entries(decimals)) if (set.size > 1) mixed.push(`table ${t} column ${c}: ${Array.from(set)} decimals`);
+});
+return {wrapped, mixed};
+"""
+
+
+def check_tables(driver) -> None:
+    """Every table cell holding one number or one date sits on one line (no wrapping), and the
+    numbers of each column carry one number of decimals."""
+    found = driver.execute_script(_TABLES)
+    assert not found["wrapped"], f"numbers or dates that wrap: {found['wrapped'][:5]}"
+    assert not found["mixed"], f"columns with more than one number format: {found['mixed'][:5]}"
 
 
 def sort_by_column(path: Path, table_id_or_index, column: int) -> list[str]:

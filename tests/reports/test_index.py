@@ -19,23 +19,41 @@ def fake_run(folder: Path, name: str, document: dict) -> None:
     (folder / name / "report.html").write_text("<html></html>")
 
 
+def forecast_document(winner: bool, quick: bool = False) -> dict:
+    return {"ticker": "SPY", "ranking": ["lstm", "naive"], "finished_at": "2026-11-20T10:00:00+00:00",
+            "verdict": "Beating naive persistence ..." if winner else "No model beats naive persistence ...",
+            "honesty": {"lstm": {"dm_beats": winner}, "naive": {"dm_beats": False}},
+            "step_metrics": {"lstm": [{"MAE": 1.5, "MASE": 0.9}], "naive": [{"MAE": 1.6, "MASE": 0.96}]},
+            "profile": "quick profile (--quick: newest 1,000 rows, 3 epochs, 32-unit LSTM; ...)" if quick
+            else "default profile",
+            "models": {"naive": {"n_params": None}, "lstm": {"n_params": 52801}},
+            "config": {"target": "log-return", "window": 60, "horizon": 1, "folds": 1, "seed": 42, "quick": quick}}
+
+
 def test_index_lists_forecast_and_science_runs_newest_first(tmp_path):
-    fake_run(tmp_path, "forecast-SPY-1", {"ticker": "SPY", "ranking": ["lstm", "naive"], "verdict": "No model beats",
-                                          "finished_at": "2026-11-20T10:00:00+00:00",
-                                          "step_metrics": {"lstm": [{"MAE": 1.5, "MASE": 0.9}]},
-                                          "config": {"target": "log-return", "window": 60, "horizon": 1,
-                                                     "folds": 1, "seed": 42}})
+    fake_run(tmp_path, "forecast-SPY-1", forecast_document(winner=True))
     fake_run(tmp_path, "digits-1", {"kind": "digits", "title": "Digits", "summary": "CNN 97.6%",
-                                    "finished_at": "2026-11-21T10:00:00+00:00"})
+                                    "finished_at": "2026-11-21T10:00:00+00:00", "config": {"quick": True}})
     (tmp_path / "not-a-run").mkdir()
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "metrics.json").write_text("{not json")
     page = update_index(tmp_path).read_text()
     rows = index_rows(tmp_path)
     assert [r["folder"] for r in rows] == ["digits-1", "forecast-SPY-1"]
-    assert rows[1]["best"] == "lstm" and rows[1]["figure"] == "MAE 1.5, MASE 0.900"
+    assert rows[1]["best"] == "lstm" and rows[1]["figure"] == "lstm: MAE 1.5, MASE 0.900"
+    assert rows[1]["settings"].startswith("default profile; models: naive, lstm (52,801 parameters); target log-return")
+    assert rows[0]["quick"] and "digits (quick)" in page
     assert 'href="forecast-SPY-1/report.html"' in page and 'href="digits-1/report.html"' in page
-    assert "No model beats" in page and "CNN 97.6%" in page and 'class="sortable"' in page
+    assert "Beating naive" in page and "CNN 97.6%" in page and 'class="sortable"' in page
+
+
+def test_index_names_no_best_model_when_nothing_beat_naive(tmp_path):
+    # The lowest MAE is not "best" when the verdict says no model beats naive persistence.
+    fake_run(tmp_path, "forecast-SPY-1", forecast_document(winner=False, quick=True))
+    row = index_rows(tmp_path)[0]
+    assert row["best"] == "none beat naive" and row["figure"] == "naive: MAE 1.6, MASE 0.960"
+    assert row["quick"] and row["settings"].startswith("quick profile (--quick: newest 1,000 rows, 3 epochs")
+    assert ">none beat naive<" in update_index(tmp_path).read_text()
 
 
 WRITER = """

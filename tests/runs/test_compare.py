@@ -40,6 +40,20 @@ def test_comparison_sets_models_side_by_side_and_marks_differences(two_runs, tmp
     check_report(report, ["Models side by side", "Settings", "Verdicts"], "compare")
 
 
+def test_a_quick_run_beside_a_full_one_shows_the_profile_as_a_difference(two_runs, tmp_path):
+    out, first, _ = two_runs
+    prices = frame_of(price_table(400)["Close"].to_numpy())
+    config = replace(TINY, models=("naive", "drift", "linear", "ets"))
+    quick = write_forecast_report(run_forecast(prices, replace(config.quick_profile(), epochs=TINY.epochs), **QUIET),
+                                  tmp_path).parent
+    report = compare_job([str(first), str(quick)], tmp_path / "out", log=lambda line: None)
+    document = json.loads((report.parent / "metrics.json").read_text())
+    assert {"profile", "quick"} <= set(document["differing"])
+    html = report.read_text()
+    assert "profile (differs)" in html and "quick profile (--quick: newest" in html
+    assert json.loads((first / "metrics.json").read_text())["profile"].startswith("custom: ")
+
+
 def test_runs_on_other_backends_are_marked(two_runs, tmp_path):
     out, first, _ = two_runs
     other = tmp_path / "forecast-on-torch"

@@ -141,15 +141,15 @@ def test_known_answers_sine_and_ar1():
     run = run_forecast(sine, replace(TINY, models=("linear", "arima", "moving_average")), **QUIET)
     for name in ("linear", "arima"):
         h = run.panel.honesty[name]
-        assert h["dm_beats"] and h["dir_skilled"] and not h["adds_nothing"], name
+        assert h["dm_beats"] and h["dir_skilled"] and h["move_evidence"], name
     assert "linear" in run.verdict and "arima" in run.verdict
     rng = np.random.default_rng(8)
     r = np.zeros(2500)
     for i in range(1, len(r)):
         r[i] = 0.4 * r[i - 1] + rng.normal(0, 0.01)
     run = run_forecast(frame_of(100 * np.exp(np.cumsum(r))), replace(TINY, models=("arima", "drift")), **QUIET)
-    assert run.panel.honesty["arima"]["dm_beats"] and not run.panel.honesty["arima"]["adds_nothing"]
-    assert run.panel.honesty["drift"]["adds_nothing"] and not run.panel.honesty["drift"]["dm_beats"]
+    assert run.panel.honesty["arima"]["dm_beats"] and run.panel.honesty["arima"]["move_evidence"]
+    assert not run.panel.honesty["drift"]["move_evidence"] and not run.panel.honesty["drift"]["dm_beats"]
 
 
 def test_frozen_models_keep_the_first_folds_fit():

@@ -25,3 +25,21 @@ def coverage(actual, lower, upper) -> float:
     """Share of actual values inside [lower, upper]."""
     actual = np.asarray(actual)
     return float(np.mean((actual >= lower) & (actual <= upper)))
+
+
+def coverage_interval(covered: int, scored: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson (exact binomial) interval for a coverage of ``covered`` out of ``scored``
+    independent forecasts: where a correctly calibrated band's coverage lands by chance.
+
+    A nominal level outside it is evidence of miscalibration; inside it, the gap from nominal
+    is what ``scored`` forecasts give by noise alone. ``(nan, nan)`` when nothing was scored.
+
+    Raises:
+        ValueError: ``covered`` outside ``0..scored``.
+    """
+    if scored <= 0:
+        return float("nan"), float("nan")
+    if not 0 <= covered <= scored:
+        raise ValueError(f"covered must lie in 0..scored. Received: covered={covered}, scored={scored}")
+    ci = stats.binomtest(int(covered), int(scored)).proportion_ci(confidence_level=confidence, method="exact")
+    return float(ci.low), float(ci.high)

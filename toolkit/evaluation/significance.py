@@ -163,14 +163,24 @@ class MoveTest:
     A forecast that only restates the last price (persistence in disguise: naive plus noise,
     a network that lags the series) predicts moves unrelated to what happens, so ``b`` is
     not above zero. Genuine skill (the optimal AR(1) forecast of an AR(1)) has ``b`` near
-    one. Standard errors are Newey-West with ``horizon - 1`` lags (overlapping h-step
-    errors); the test is one-sided, ``b > 0``.
+    one. The test is one-sided, ``b > 0``: a small p-value is evidence that the predicted
+    moves carry information; a large one is *no evidence* of it, not proof of its absence
+    (at phi = 0.1, 750 daily forecasts of the oracle AR(1) forecast find the evidence about
+    85% of the time; bench/bench_move_test.py).
+
+    The statistic is ``b`` over its Newey-West standard error (Bartlett kernel, ``horizon``
+    lags' bandwidth). Its p-value comes from a circular block bootstrap of the (predicted,
+    actual) pairs (Politis and Romano, 1992; studentised and centred at ``b``, Goncalves and
+    White, 2004), blocks of ``max(12 * horizon, n ** (1/3))`` forecasts: overlapping h-step moves
+    make the normal reference oversized (a lagging 5-day average of a random walk passed at
+    the 5% level in 10% of 750-forecast samples); the bootstrap's size is measured in
+    bench/bench_move_test.py.
 
     Attributes:
         slope: ``b``.
         statistic: ``b`` over its standard error.
-        p_value: One-sided, from the normal distribution; ``nan`` when the predicted moves
-            do not vary (a constant drift or no move: nothing to test).
+        p_value: One-sided bootstrap p-value, ``(1 + #{t* >= t}) / (B + 1)``; ``nan`` when
+            the predicted moves do not vary (a constant drift or no move: nothing to test).
         r_squared: Share of the actual moves' variance the predicted moves explain.
     """
 
@@ -179,31 +189,70 @@ class MoveTest:
     p_value: float
     r_squared: float
 
-    def adds_nothing(self, level: float = 0.05) -> bool:
-        return not (np.isfinite(self.p_value) and self.p_value < level and self.slope > 0)
+    def evidence(self, level: float = 0.05) -> bool:
+        """Whether the test found evidence, at ``level``, that the predicted moves carry
+        information about the actual ones."""
+        return bool(np.isfinite(self.p_value) and self.p_value < level and self.slope > 0)
 
 
-def move_test(actual, predicted, origin, horizon: int = 1) -> MoveTest:
-    """Regress actual on predicted relative moves; see :class:`MoveTest`."""
+BOOTSTRAP_DRAWS = 999
+
+
+def block_length(n: int, horizon: int) -> int:
+    """Forecasts per bootstrap block: ``max(12 * horizon, ceil(n ** (1/3)))``, at most ``n``."""
+    return int(min(n, max(12 * horizon, np.ceil(n ** (1 / 3)))))
+
+
+def _slopes(y: np.ndarray, x: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray]:
+    """OLS slopes of rows of ``y`` on rows of ``x`` and their Newey-West (Bartlett) errors."""
+    xc = x - x.mean(axis=-1, keepdims=True)
+    yc = y - y.mean(axis=-1, keepdims=True)
+    sxx = np.einsum("...i,...i->...", xc, xc)
+    slope = np.einsum("...i,...i->...", xc, yc) / sxx
+    score = xc * (yc - slope[..., None] * xc)
+    long_run = np.einsum("...i,...i->...", score, score)
+    for lag in range(1, lags):
+        long_run = long_run + 2 * (1 - lag / lags) * np.einsum("...i,...i->...", score[..., lag:], score[..., :-lag])
+    return slope, np.sqrt(np.maximum(long_run, 0.0)) / sxx
+
+
+def move_test(actual, predicted, origin, horizon: int = 1, draws: int = BOOTSTRAP_DRAWS, seed: int = 0) -> MoveTest:
+    """Regress actual on predicted relative moves; see :class:`MoveTest`.
+
+    Args:
+        actual: Actual prices ``horizon`` steps after each origin, shape ``(n,)``.
+        predicted: Forecasts of those prices, shape ``(n,)``.
+        origin: Prices at the forecast origins, shape ``(n,)``, in time order.
+        horizon: Steps ahead. Defaults to 1.
+        draws: Bootstrap resamples. Defaults to 999.
+        seed: Seed of the resampling, so a rerun gives the same p-value. Defaults to 0.
+    """
     origin = np.asarray(origin, dtype="float64")
     y = np.asarray(actual, dtype="float64") / origin - 1
     x = np.asarray(predicted, dtype="float64") / origin - 1
     nan = float("nan")
     n = len(y)
-    xc = x - x.mean()
-    sxx = float(xc @ xc)
-    if n < 3 or sxx <= 1e-24 * max(n, 1) or not np.all(np.isfinite(x)):
+    xc = x - x.mean() if n else x
+    if n < 3 or float(xc @ xc) <= 1e-24 * max(n, 1) or not np.all(np.isfinite(x)):
         return MoveTest(nan, nan, nan, nan)
-    slope = float(xc @ (y - y.mean())) / sxx
+    slope, se = (float(v) for v in _slopes(y, x, horizon))
     residual = (y - y.mean()) - slope * xc
-    score = xc * residual  # the slope's estimating function
-    long_run = float(score @ score)
-    for lag in range(1, horizon):
-        long_run += 2 * (1 - lag / horizon) * float(score[lag:] @ score[:-lag])
-    se = np.sqrt(max(long_run, 0.0)) / sxx
     yc = y - y.mean()
     r_squared = 1 - float(residual @ residual) / float(yc @ yc) if float(yc @ yc) > 0 else nan
     if se <= 0:
         return MoveTest(slope, nan, nan, r_squared)
     statistic = slope / se
-    return MoveTest(slope, float(statistic), float(stats.norm.sf(statistic)), r_squared)
+    length = block_length(n, horizon)
+    rng = np.random.default_rng(seed)
+    blocks = int(np.ceil(n / length))
+    starts = rng.integers(0, n, size=(draws, blocks))  # circular blocks: every forecast equally likely
+    boot_t = []
+    for chunk in np.array_split(starts, max(1, draws * n // 2_000_000)):  # bounded memory on long histories
+        rows = (chunk[:, :, None] + np.arange(length)).reshape(len(chunk), -1)[:, :n] % n
+        boot_slope, boot_se = _slopes(y[rows], x[rows], length)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            boot_t.append((boot_slope - slope) / boot_se)
+    boot_t = np.concatenate(boot_t)
+    boot_t = boot_t[np.isfinite(boot_t)]
+    p_value = (1 + int(np.sum(boot_t >= statistic))) / (len(boot_t) + 1)
+    return MoveTest(slope, float(statistic), float(p_value), r_squared)

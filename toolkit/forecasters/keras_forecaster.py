@@ -216,7 +216,7 @@ class KerasForecaster(WindowForecaster):
         if self.intervals == "auto":
             if self.gaussian_:
                 return "gaussian"
-            return "mc-dropout" if context.mc_samples and _has_dropout(self.model_) else None
+            return "mc-dropout" if context.mc_samples and has_dropout(self.model_) else None
         if self.intervals == "gaussian" and not self.gaussian_:
             raise ValueError(f"{self.title}: intervals='gaussian' needs a GaussianHead output layer")
         return None if self.intervals == "mc-dropout" and not context.mc_samples else self.intervals
@@ -277,7 +277,8 @@ class KerasForecaster(WindowForecaster):
         return self
 
 
-def _has_dropout(model) -> bool:
+def has_dropout(model) -> bool:
+    """Whether a Keras model (or a layer nested in it) drops units in training."""
     import keras
 
     def walk(layer):

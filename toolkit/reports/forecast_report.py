@@ -70,6 +70,8 @@ def render_forecast_report(result) -> str:
     actual = actual_all[:, step]
     predictions = {name: p[:, step] for name, p in predictions_all.items()}
     drawn = _interval_models(result)
+    # The test figure: naive and the three lowest-MAE others; every model is in the residual panels.
+    drawn_lines = (["naive"] if "naive" in result.ranking else []) + [n for n in result.ranking if n != "naive"][:3]
     bands = {name: {level: (lo[:, step], hi[:, step]) for level, (lo, hi) in panel.bands[name]["adaptive"].items()}
              for name in drawn}
     last_fold = result.folds[-1]
@@ -85,13 +87,18 @@ def render_forecast_report(result) -> str:
     ]
     flagged = {"learned": [], "constant": [], "fixed": []}
     for name, h in panel.honesty.items():
-        if name == "naive" or not h["adds_nothing"]:
+        if name == "naive" or h["move_evidence"]:
             continue
         group = ("fixed" if not result.models[name].learns else
                  "constant" if not np.isfinite(h["move_p"]) else "learned")
-        flagged[group].append(result.titles[name])
+        flagged[group].append(result.titles[name] + (f" (p = {h['move_p']:.2f})" if np.isfinite(h["move_p"]) else ""))
     searches = result.searches()
+    from toolkit.forecasters.keras_forecaster import has_dropout
+
+    with_dropout = [result.titles[name] for name, _ in neural
+                    if getattr(result.models[name], "model_", None) is not None and has_dropout(result.models[name].model_)]
     context = {
+        "with_dropout": with_dropout,
         "result": result,
         "model_rows": _model_rows(result),
         "failed": [(name, _lineup_title(result, name), reason) for name, reason in result.failures.items()],
@@ -122,14 +129,19 @@ def render_forecast_report(result) -> str:
             result.dates, result.series, [f.bounds for f in result.folds],
             f"{prov.name}: {result.prices.target}, test blocks shaded")),
         "test_figure": figure_to_data_uri(plots.actual_vs_predicted_figure(
-            target_dates, actual, predictions, f"Test forecasts {cfg.horizon} trading day(s) ahead")),
-        "residual_figure": figure_to_data_uri(plots.residuals_figure(target_dates, actual, predictions)),
+            target_dates, actual, {name: predictions[name] for name in drawn_lines},
+            f"Test forecasts {cfg.horizon} trading day(s) ahead", result.titles)),
+        "drawn_lines": [result.titles[name] for name in drawn_lines],
+        "residual_figure": figure_to_data_uri(plots.residuals_figure(
+            target_dates, actual, {name: predictions[name] for name in result.ranking}, result.titles)),
         "interval_figure": figure_to_data_uri(plots.interval_figure(
             target_dates, actual, {name: predictions[name] for name in drawn}, bands,
-            title="adaptive conformal bands")),
+            title="adaptive conformal bands", titles=result.titles)),
         "strategy_figure": figure_to_data_uri(plots.strategy_figure(
             next_day_dates, {name: s["wealth"] for name, s in panel.strategy.items()},
-            strategy_hold, cfg.cost_bps)) if panel.strategy else None,
+            strategy_hold, cfg.cost_bps, result.titles)) if panel.strategy else None,
+        "always_long": [result.titles[name] for name in plots.coinciding(
+            {name: s["wealth"] for name, s in panel.strategy.items()}, strategy_hold)] if panel.strategy else [],
         "forecast_rows": [(name, values, [100 * (v / last_price - 1) for v in values], result.next_intervals[name])
                           for name, values in result.next_forecasts.items()],
         "config": asdict(cfg),

@@ -33,8 +33,48 @@ def _percent(value) -> str:
     return f"{100 * value:.1f} %"
 
 
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def column_decimals(values, significant: int = 4, most: int = 6) -> int:
+    """Decimals that give a column's largest magnitude ``significant`` significant digits, so
+    every number of the column is written with the same number of decimals (13.10 beside
+    13.09, never 13.1). Missing values are ignored; ``most`` caps the decimals."""
+    import math
+
+    finite = [abs(float(v)) for v in values if not _missing(v) and isinstance(v, (int, float)) and math.isfinite(v)]
+    largest = max(finite, default=0.0)
+    if largest == 0:
+        return min(2, most)
+    return int(min(most, max(0, significant - 1 - math.floor(math.log10(largest)))))
+
+
+def _fixed(value, decimals: int = 2) -> str:
+    """A number with exactly ``decimals`` decimals and thousands separators; a dash for nan/None."""
+    if _missing(value):
+        return "\u2014"
+    return f"{value:,.{decimals}f}"
+
+
+def _words(value) -> str:
+    """A configuration value in words: lists joined, None as "not set", booleans as yes/no."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_words(v) for v in value) if value else "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_words(v)}" for k, v in value.items()) if value else "none"
+    return str(value)
+
+
 _ENV.filters["num"] = _number
 _ENV.filters["pct"] = _percent
+_ENV.filters["fixed"] = _fixed
+_ENV.filters["words"] = _words
+_ENV.globals["column_decimals"] = column_decimals
 
 
 def figure_to_data_uri(figure: Figure, dpi: int = 110) -> str:

@@ -30,26 +30,58 @@ def _locked(folder: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _profile(document: dict) -> str:
+    """The run's profile as its job recorded it (older runs: from the quick flag)."""
+    profile = document.get("profile")
+    if isinstance(profile, str) and profile:
+        return profile
+    return "quick profile (--quick)" if (document.get("config") or {}).get("quick") else "profile not recorded"
+
+
+def _models(document: dict) -> str:
+    """The models compared, each with its size where it has one."""
+    models = document.get("models") or {}
+    if not isinstance(models, dict) or not models:
+        return ", ".join(document.get("ranking") or [])
+    parts = []
+    for name, entry in models.items():
+        size = entry.get("n_params") if isinstance(entry, dict) else None
+        parts.append(f"{name} ({size:,} parameters)" if isinstance(size, int) and size > 1 else name)
+    return ", ".join(parts)
+
+
 def _forecast_row(folder: Path, document: dict) -> dict:
     ranking = document.get("ranking") or []
-    best = ranking[0] if ranking else ""
-    steps = (document.get("step_metrics") or {}).get(best) or [{}]
+    honesty = document.get("honesty") or {}
+    # Name a best model only when it beat naive persistence, as the verdict does.
+    winners = [name for name in ranking if name != "naive" and (honesty.get(name) or {}).get("dm_beats")]
+    best = winners[0] if winners else ""
+    shown = best or ("naive" if "naive" in ranking else (ranking[0] if ranking else ""))
+    steps = (document.get("step_metrics") or {}).get(shown) or [{}]
     headline = steps[-1]
     config = document.get("config") or {}
+    figure = f"MAE {headline.get('MAE', float('nan')):.4g}, MASE {headline.get('MASE', float('nan')):.3f}"
+    folds = config.get("folds")
     return {
         "kind": "forecast", "series": document.get("ticker", folder.name),
-        "finished": document.get("finished_at", ""), "best": best,
-        "figure": f"MAE {headline.get('MAE', float('nan')):.4g}, MASE {headline.get('MASE', float('nan')):.3f}",
+        "finished": document.get("finished_at", ""),
+        "best": best or ("none beat naive" if honesty else ""),
+        "figure": (f"{shown}: " if shown else "") + figure,
         "verdict": document.get("verdict", ""),
-        "settings": f"target {config.get('target')}, window {config.get('window')}, horizon {config.get('horizon')}, "
-                    f"{config.get('folds')} fold(s), seed {config.get('seed')}",
+        "quick": bool(config.get("quick")),
+        "settings": f"{_profile(document)}; models: {_models(document)}; target {config.get('target')}, "
+                    f"window {config.get('window')}, horizon {config.get('horizon')}, "
+                    f"{folds} fold{'' if folds == 1 else 's'}, seed {config.get('seed')}",
     }
 
 
 def _science_row(folder: Path, document: dict) -> dict:
+    config = document.get("config") or {}
+    quick = bool(isinstance(config, dict) and config.get("quick"))
     return {"kind": document.get("kind", "science"), "series": document.get("title", folder.name),
             "finished": document.get("finished_at", ""), "best": "", "figure": "",
-            "verdict": document.get("summary", ""), "settings": ""}
+            "verdict": document.get("summary", ""), "quick": quick,
+            "settings": "quick profile (--quick: a short check, not the lecture's numbers)" if quick else "default profile"}
 
 
 def index_rows(folder: str | Path) -> list[dict]:

@@ -72,14 +72,17 @@ def loss_curves_figure(history: dict[str, list[float]], title: str, best_epoch: 
     return figure
 
 
-def actual_vs_predicted_figure(dates, actual, predictions: dict[str, np.ndarray], title: str) -> Figure:
-    """Test-period prices against each model's forecasts, with a zoom on the last 60 days."""
+def actual_vs_predicted_figure(dates, actual, predictions: dict[str, np.ndarray], title: str,
+                               titles: dict[str, str] | None = None) -> Figure:
+    """Test-period prices against each model's forecasts (legend: ``titles`` where given),
+    with a zoom on the last 60 days. Give it a few models: more tangle."""
+    titles = titles or {}
     figure, (full, zoom) = _figure(11, 4.0, ncols=2)
     tail = slice(-60, None)
     for ax, part in ((full, slice(None)), (zoom, tail)):
         ax.plot(dates[part], actual[part], color="black", lw=1.6, label="actual")
         for (name, predicted), colour in zip(predictions.items(), PALETTE):
-            ax.plot(dates[part], predicted[part], lw=1, color=colour, label=name, alpha=0.85)
+            ax.plot(dates[part], predicted[part], lw=1, color=colour, label=titles.get(name, name), alpha=0.85)
         ax.grid(alpha=0.3)
         ax.tick_params(axis="x", labelrotation=30)
     full.set_title(title)
@@ -89,27 +92,39 @@ def actual_vs_predicted_figure(dates, actual, predictions: dict[str, np.ndarray]
     return figure
 
 
-def residuals_figure(dates, actual, predictions: dict[str, np.ndarray]) -> Figure:
-    """Residuals (actual - forecast) over time and their distribution, per model."""
-    figure, (time_ax, hist_ax) = _figure(11, 3.6, ncols=2)
-    for (name, predicted), colour in zip(predictions.items(), PALETTE):
-        residual = np.asarray(actual) - np.asarray(predicted)
-        time_ax.plot(dates, residual, lw=0.8, color=colour, label=name, alpha=0.8)
-        hist_ax.hist(residual, bins=50, histtype="step", color=colour, label=name)
-    time_ax.axhline(0, color="black", lw=0.8)
-    time_ax.set_title("residuals over the test period")
-    time_ax.set_ylabel("actual - forecast")
-    time_ax.tick_params(axis="x", labelrotation=30)
-    hist_ax.set_title("residual distribution")
-    hist_ax.legend(fontsize=8)
-    for ax in (time_ax, hist_ax):
+def residuals_figure(dates, actual, predictions: dict[str, np.ndarray], titles: dict[str, str] | None = None,
+                     ncols: int = 3) -> Figure:
+    """Small multiples: each model's residuals (actual - forecast) over the test period, one
+    panel per model in the order given, naive persistence's drawn in grey behind every panel,
+    one shared y axis, the MAE in each panel's title. Legible with a dozen models."""
+    titles = titles or {}
+    naive = np.asarray(actual) - np.asarray(predictions["naive"]) if "naive" in predictions else None
+    names = [name for name in predictions if name != "naive"] or list(predictions)
+    ncols = max(1, min(ncols, len(names)))
+    nrows = int(np.ceil(len(names) / ncols))
+    figure = Figure(figsize=(3.8 * ncols, 2.3 * nrows + 0.3), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel().tolist()
+    for ax, name, colour in zip(axes, names, PALETTE[1:] * 3):
+        residual = np.asarray(actual) - np.asarray(predictions[name])
+        if naive is not None and name != "naive":
+            ax.plot(dates, naive, lw=0.7, color="#b0b0b0", label="naive")
+        ax.plot(dates, residual, lw=0.7, color=colour, label=name)
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_title(f"{titles.get(name, name)}: MAE {np.mean(np.abs(residual)):.3g}", fontsize=9)
         ax.grid(alpha=0.3)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    figure.supylabel("actual - forecast", fontsize=9)
+    figure.suptitle("Test residuals per model" + (" (grey: naive persistence's)" if naive is not None else ""), fontsize=10)
     return figure
 
 
 def interval_figure(dates, actual, predictions: dict[str, np.ndarray],
                     bands: dict[str, dict[float, tuple[np.ndarray, np.ndarray]]], last: int = 120,
-                    title: str = "") -> Figure:
+                    title: str = "", titles: dict[str, str] | None = None) -> Figure:
     """For each model with intervals: its forecast, 80% and 95% bands and the actual prices
     over the last ``last`` test days, two panels a row."""
     names = list(bands)
@@ -126,9 +141,9 @@ def interval_figure(dates, actual, predictions: dict[str, np.ndarray],
             lower, upper = bands[name][level]
             ax.fill_between(dates[tail], lower[tail], upper[tail], color=colour, alpha=alpha,
                             lw=0, label=f"{level:.0%} band")
-        ax.plot(dates[tail], predictions[name][tail], color=colour, lw=1, label=f"{name} forecast")
+        ax.plot(dates[tail], predictions[name][tail], color=colour, lw=1, label="forecast")
         ax.plot(dates[tail], actual[tail], color="black", lw=1.2, label="actual")
-        ax.set_title(f"{name}: last {min(last, len(dates))} test days")
+        ax.set_title(f"{(titles or {}).get(name, name)}: last {min(last, len(dates))} test days", fontsize=9)
         ax.tick_params(axis="x", labelrotation=30)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
@@ -165,17 +180,43 @@ def search_figure(searches: dict[str, list], title: str = "Hyperparameter search
     return figure
 
 
-def strategy_figure(dates, wealth: dict[str, np.ndarray], buy_and_hold: np.ndarray, cost_bps: float) -> Figure:
-    """Growth of 1 for each model's long/flat strategy against buy-and-hold."""
+def coinciding(curves: dict[str, np.ndarray], reference: np.ndarray, tolerance: float = 0.005) -> list[str]:
+    """Names whose curve stays within ``tolerance`` (relative) of ``reference`` at every point:
+    lines a reader could not tell apart from it on a chart."""
+    reference = np.asarray(reference, dtype="float64")
+    return [name for name, curve in curves.items()
+            if np.all(np.abs(np.asarray(curve, dtype="float64") / reference - 1) <= tolerance)]
+
+
+def strategy_figure(dates, wealth: dict[str, np.ndarray], buy_and_hold: np.ndarray, cost_bps: float,
+                    titles: dict[str, str] | None = None) -> Figure:
+    """Growth of 1 for each model's long/flat strategy against buy-and-hold.
+
+    Strategies that coincide with buy-and-hold (within 0.5% throughout: always long) are not
+    drawn again; :func:`coinciding` names them for the caption. Buy-and-hold is drawn last,
+    dashed, so nothing hides it. The y axis is logarithmic with plain-number ticks.
+    """
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    titles = titles or {}
     figure, (ax,) = _figure(9, 3.6)
-    ax.plot(dates, buy_and_hold, color="black", lw=1.4, label="buy and hold")
-    for (name, curve), colour in zip(wealth.items(), PALETTE[1:]):
-        ax.plot(dates, curve, lw=1, color=colour, label=f"{name} long/flat")
+    hidden = set(coinciding(wealth, buy_and_hold))
+    for (name, curve), colour in zip(wealth.items(), PALETTE[1:] * 3):
+        if name not in hidden:
+            ax.plot(dates, curve, lw=1, color=colour, label=f"{titles.get(name, name)}")
+    label = "buy and hold" + (f" (and {len(hidden)} always-long strateg{'y' if len(hidden) == 1 else 'ies'})" if hidden else "")
+    ax.plot(dates, buy_and_hold, color="black", lw=1.6, ls="--", label=label, zorder=5)
     ax.set_yscale("log")
+    values = np.concatenate([np.asarray(buy_and_hold)] + [np.asarray(c) for c in wealth.values()])
+    low, high = float(np.min(values)), float(np.max(values))
+    if high / low < 20:  # a narrow range: evenly spaced plain ticks read better than powers of ten
+        ax.yaxis.set_major_locator(MaxNLocator(6))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}" if v < 10 else f"{v:,.0f}"))
     ax.set_ylabel("growth of 1 (log scale)")
     ax.set_title(f"Long when the forecast says up, else flat; {cost_bps:g} bp per trade")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, ncols=2)
     return figure
 
 

@@ -19,6 +19,13 @@ class Table:
     rows: list[list]
     caption: str = ""
 
+    def decimals(self) -> list[int]:
+        """Per column, the decimals its floats are written with (one format per column)."""
+        from toolkit.reports.html import column_decimals
+
+        return [column_decimals([row[i] for row in self.rows if i < len(row) and isinstance(row[i], float)])
+                for i in range(len(self.header))]
+
 
 @dataclass
 class Section:

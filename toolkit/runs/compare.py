@@ -16,7 +16,7 @@ from pathlib import Path
 
 from toolkit.errors import UsageError
 
-SETTINGS = ("ticker", "target", "window", "horizon", "folds", "fold_mode", "refit", "features", "models",
+SETTINGS = ("profile", "ticker", "target", "window", "horizon", "folds", "fold_mode", "refit", "features", "models",
             "redefined models", "epochs", "lstm_units", "tune_trials", "seed", "multistep", "quick", "max_rows",
             "first_date", "last_date", "backend")
 
@@ -48,6 +48,7 @@ def load_run(run: str | Path) -> dict:
 def _settings(document: dict) -> dict:
     config = dict(document.get("config") or {})
     config["ticker"] = document.get("ticker")
+    config["profile"] = document.get("profile") or ("quick profile (--quick)" if config.get("quick") else None)
     config["backend"] = document.get("backend")  # the Keras backend (absent in runs before it was recorded)
     folds = document.get("folds") or [{}]
     config["first_date"] = (folds[0].get("audit") or {}).get("train_first")

@@ -51,7 +51,7 @@ class DigitsConfig:
     verbose: int = 2
 
     def quick_profile(self) -> "DigitsConfig":
-        return replace(self, epochs=min(self.epochs, 2), max_images=600, test_size=200, quick=True)
+        return replace(self, epochs=min(self.epochs, 12), max_images=600, test_size=200, quick=True)
 
     def validate(self) -> "DigitsConfig":
         if self.source not in SOURCES:

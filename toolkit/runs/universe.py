@@ -140,7 +140,9 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
                 continue
             try:
                 result = assemble(done.job.plan, done.folds, done.final)
-                result.seconds = {"data": load_seconds[label], **result.seconds, "wall": done.seconds}
+                final = result.seconds.get("final refit", 0.0)
+                result.seconds = {"data": load_seconds[label], "backtest and scoring": done.seconds - final,
+                                  "final refit": final}
                 path = write_forecast_report(result, out_dir)
             except ToolkitError as err:
                 fail(label, "report", describe_error(err), done.seconds)
@@ -154,8 +156,8 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
             if keep_results:
                 outcome.results[label] = result
             best = result.ranking[0]
-            log(f"[{label}] done in {done.seconds:.1f} s: best {best} (MASE {result.headline[best]['MASE']:.3f}); "
-                f"report {path}")
+            log(f"[{label}] done in {done.seconds:.1f} s: lowest MAE {best} (MASE {result.headline[best]['MASE']:.3f}; "
+                f"{'beat naive' if result.panel.honesty[best]['dm_beats'] else 'did not beat naive'}); report {path}")
             progress()
     finally:
         executor.stop()

@@ -322,7 +322,7 @@ def assemble(plan: ForecastPlan, folds: list[FoldOutcome], final: FinalFit) -> F
         descriptions={name: m.description_ for name, m in models.items()},
         lineup=plan.lineup, failures=failures,
         warnings=range_warnings(config, series, folds),
-        seconds={"backtest": backtest_seconds, "models": backtest_seconds + final.seconds},
+        seconds={"backtest": backtest_seconds, "final refit": final.seconds},
         versions=library_versions(),
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )

@@ -58,6 +58,11 @@ def check_models(entries) -> tuple[str, ...]:
     return ("naive",) + tuple(n for n in checked if n != "naive")  # naive is every report's yardstick
 
 
+#: Settings that make a run's profile, named by :meth:`ForecastConfig.profile` when not the defaults.
+PROFILE_KEYS = ("epochs", "lstm_units", "dense_units", "dropout", "batch_size", "learning_rate", "max_rows",
+                "mc_samples", "tune_trials")
+
+
 @dataclass(frozen=True)
 class ForecastConfig:
     """Settings of one forecasting run; network defaults follow the lecture.
@@ -157,6 +162,16 @@ class ForecastConfig:
         return replace(self, epochs=min(self.epochs, 3), lstm_units=32, dense_units=16,
                        max_rows=1000 if self.max_rows is None else min(self.max_rows, 1000),
                        mc_samples=min(self.mc_samples, 10), quick=True)
+
+    def profile(self) -> str:
+        """How heavy the run was, in words: the quick profile, the defaults, or the settings
+        that differ from them (the runs index and compare show it)."""
+        if self.quick:
+            return (f"quick profile (--quick: newest {self.max_rows:,} rows, {self.epochs} epochs, "
+                    f"{self.lstm_units}-unit LSTM; a pipeline check, not the lecture model's numbers)")
+        default = ForecastConfig()
+        changed = [f"{key} {getattr(self, key)}" for key in PROFILE_KEYS if getattr(self, key) != getattr(default, key)]
+        return "custom: " + ", ".join(changed) if changed else "default profile"
 
     def validate(self) -> "ForecastConfig":
         """Check every value before any data is read; returns a copy with names normalised.

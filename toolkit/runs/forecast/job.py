@@ -25,6 +25,7 @@ def metrics_document(result: ForecastResult) -> dict:
         "provenance": result.prices.provenance.as_dict(),
         "cleaning": result.prices.cleaning.as_dict(),
         "config": asdict(result.config),
+        "profile": result.config.profile(),
         "folds": [{"fold": f.index, "bounds": asdict(f.bounds), "audit": f.audit, "mase_scale": f.scale,
                    "metrics": f.metrics, "training": {k: v.as_dict() for k, v in f.training.items()}}
                   for f in result.folds],
@@ -97,8 +98,11 @@ def write_forecast_report(result: ForecastResult, out_dir: str | Path) -> Path:
     stem = f"forecast-{_safe_name(result.prices.provenance.name)}"
     with run_folder(ensure_writable_dir(out_dir), stem) as (staging, final):
         result.saved = save_models(result.models, staging)
+        result.seconds["saving models"] = time.perf_counter() - started
+        rendering = time.perf_counter()
         html = render_forecast_report(result)
-        result.seconds["report"] = time.perf_counter() - started
+        result.seconds["report"] = time.perf_counter() - rendering
+        result.seconds["total"] = sum(v for k, v in result.seconds.items() if k != "total")
         atomic_write_text(staging / "forecasts.csv",
                           result.predictions_frame().to_csv(index=False, float_format="%.6g", date_format="%Y-%m-%d"))
         atomic_write_text(staging / "metrics.json", json.dumps(metrics_document(result), indent=2, default=str))
@@ -178,11 +182,14 @@ def forecast_job(request, config: ForecastConfig, out_dir, *, models=None, log: 
     hint = gpu_hint()
     if hint:
         log(f"[device] {hint}")
+    running = time.perf_counter()
     result = run_forecast(prices, config, lineup, log=log)
-    result.seconds = {"data": data_seconds, **result.seconds}
+    wall = time.perf_counter() - running
+    final = result.seconds.get("final refit", 0.0)
+    # Wall-clock parts that add up to the total (folds may run in parallel: their own times overlap).
+    result.seconds = {"data": data_seconds, "backtest and scoring": wall - final, "final refit": final}
     log("[report] writing ...")
     path = write_forecast_report(result, out_dir)
-    result.seconds["total"] = time.perf_counter() - started
     ranking = ", ".join(f"{name} {result.headline[name]['MAE']:.4g}" for name in result.ranking)
     log(f"[result] test MAE: {ranking}")
     log(f"[result] {result.verdict}")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from toolkit.evaluation import conformal
-from toolkit.evaluation.intervals import LEVELS
+from toolkit.evaluation.intervals import LEVELS, coverage_interval
 from toolkit.evaluation.metrics import forecast_metrics, rank_models
 from toolkit.evaluation.significance import (
     diebold_mariano, holm, move_test, pesaran_timmermann, theil_u, verdict,
@@ -58,13 +58,28 @@ def fold_metrics(fold, series) -> dict[str, dict[str, float]]:
             for name, p in fold.predictions.items()}
 
 
+def _binomial(inside_last: np.ndarray, horizon: int) -> dict:
+    """Coverage at the last step with its 95% Clopper-Pearson interval, counting every
+    ``horizon``-th forecast as independent (overlapping h-step targets share moves)."""
+    independent = inside_last[::-1][::horizon]
+    low, high = coverage_interval(int(independent.sum()), len(independent))
+    return {"scored": len(independent), "ci": (low, high)}
+
+
 def _interval_table(actual, lower, upper, level, fold_of) -> dict:
-    """Coverage pooled, by fold, by step and by fold x step; mean width; Winkler score."""
+    """Coverage pooled, by fold, by step and by fold x step, with binomial intervals; mean
+    width; Winkler score."""
     inside = (actual >= lower) & (actual <= upper)
     folds = np.unique(fold_of)
+    horizon = actual.shape[1]
+    pooled = _binomial(inside[:, -1], horizon)
     return {
         "coverage": float(inside.mean()),
+        "last_step": float(inside[:, -1].mean()),
+        "scored": pooled["scored"], "ci": pooled["ci"],
+        "miscalibrated": bool(not pooled["ci"][0] <= level <= pooled["ci"][1]),
         "by_fold": [float(inside[fold_of == f].mean()) for f in folds],
+        "by_fold_ci": [_binomial(inside[fold_of == f, -1], horizon)["ci"] for f in folds],
         "by_step": [float(inside[:, h].mean()) for h in range(actual.shape[1])],
         "fold_step": [[float(inside[fold_of == f, h].mean()) for h in range(actual.shape[1])] for f in folds],
         "width": float(np.mean(upper - lower)),
@@ -147,7 +162,7 @@ def score(folds, series, horizon: int, cost_bps: float, sigma, pairs: dict[str, 
             "dir_skilled": direction.skilled(SIGNIFICANCE),
             "dm_stat": dm.statistic, "dm_p": dm.p_value, "dm_better": dm.model_better,
             "move_slope": moves.slope, "move_stat": moves.statistic, "move_p": moves.p_value,
-            "move_r2": moves.r_squared, "adds_nothing": moves.adds_nothing(SIGNIFICANCE),
+            "move_r2": moves.r_squared, "move_evidence": moves.evidence(SIGNIFICANCE),
         }
     adjusted = holm({name: h["dm_p"] for name, h in honesty.items() if name != "naive"})
     for name, h in honesty.items():

@@ -132,7 +132,7 @@ class ForecastResult:
         """The honesty panel: MASE, Theil's U, direction and its base rate, Pesaran-Timmermann,
         Diebold-Mariano (raw and Holm-adjusted), the move test; one row per model."""
         keys = ("MASE", "theil_u", "DirAcc", "base_rate", "pt_p", "dir_skilled", "dm_stat", "dm_p", "dm_p_holm",
-                "dm_beats", "move_slope", "move_p", "adds_nothing")
+                "dm_beats", "move_slope", "move_p", "move_evidence")
         frame = pd.DataFrame({name: {k: h[k] for k in keys} for name, h in self.panel.honesty.items()}).T
         frame.index.name = "model"
         return frame
