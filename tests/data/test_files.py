@@ -50,13 +50,13 @@ def test_a_csv_saved_by_yfinance_download_reads_one_ticker_and_asks_which_of_sev
     assert list(prices.dates.strftime("%Y-%m-%d")) == ["2024-01-02", "2024-01-03"]
     assert "yfinance's three header lines (Price / Ticker / Date; SPY)" in prices.provenance.layout
     two = write(tmp_path, YFINANCE_TWO, "two.csv")
-    with pytest.raises(DataError) as err:
+    with pytest.raises(UsageError) as err:  # an option to give: exit 2
         load(two)
     assert str(err.value) == f"{two} holds 2 tickers (SPY, QQQ); choose one with --symbol SPY"
     qqq = load(two, symbol="QQQ")
     assert qqq.prices.tolist() == [400.25, 401.25] and qqq.frame["Volume"].tolist() == [2000.0, 2100.0]
     assert load(write(tmp_path, YFINANCE_BY_TICKER, "qqq.csv")).prices.tolist() == [400.25, 401.25]
-    with pytest.raises(DataError, match="no ticker 'IWM'; it holds SPY, QQQ"):
+    with pytest.raises(UsageError, match="no ticker 'IWM'; it holds SPY, QQQ"):
         load(two, symbol="IWM")
 
 
@@ -66,7 +66,7 @@ def test_the_frame_yfinance_download_returns_validates_in_a_notebook():
     frame = pd.DataFrame([[180.0, 370.0, 1e6, 2e6], [181.0, 371.0, 1e6, 2e6], [182.0, 372.0, 1e6, 2e6]],
                          index=dates, columns=columns)
     provenance = Provenance("network", "AAPL", "yf.download")
-    with pytest.raises(DataError) as err:
+    with pytest.raises(UsageError) as err:
         validate_prices(frame, "Close", provenance)
     assert str(err.value) == "AAPL: the frame holds 2 tickers (AAPL, MSFT); choose one with symbol='AAPL'"
     assert validate_prices(frame, "Close", provenance, symbol="MSFT").prices.tolist() == [370.0, 371.0, 372.0]

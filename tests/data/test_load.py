@@ -128,7 +128,7 @@ def test_csv_with_aliases(tmp_path):
     "columns, message",
     [
         ({"when": ["x"], "Close": [1]}, ": no date column (looked for date / datetime / timestamp / time / day / observation_date, and no column holds only dates; the comma-separated header reads ['when', 'Close']); name it with --date-column"),
-        ({"Date": ["2020-01-01"], "level": [1], "other": [2]}, ": no price column (looked for adj close / adj_close / adjclose / close / close/last / closing price / close price / last / last price / price / value; columns are ['Date', 'level', 'other']); name it with --price-column"),
+        ({"Date": ["2020-01-01"], "level": [1], "other": [2]}, ": no price column (looked for adj close / adj_close / adjclose / close / close/last / closing price / close price / last / last price / price / value / px_last; columns are ['Date', 'level', 'other']); name it with --price-column"),
         ({"Date": ["not a date"], "Close": [1]}, " column 'Date': row 2 ('not a date') is not a date"),
     ],
 )

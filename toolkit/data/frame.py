@@ -5,16 +5,20 @@ report quotes through :class:`CleaningReport`:
 
 * a frame of several tickers (two-level columns, as ``yfinance.download`` returns) gives the
   one ``symbol`` names; of one ticker, its fields;
-* the index becomes a sorted, unique, timezone-naive ``DatetimeIndex`` of dates; for a
-  repeated timestamp the last row wins; several rows a day at different times (intraday
-  data) become one row a day: the last price, the first open, the day's high and low, the
-  summed volume, and the report says so;
+* the index becomes a sorted, unique, timezone-naive ``DatetimeIndex`` of dates; an index of
+  text is read by the CSV reader's date rules (an ambiguous day/month order is refused); a
+  row repeated exactly is dropped; for a date repeated with different values the last row
+  wins and the notes say how many, and many such dates are refused (intraday rows without
+  their times); several rows a day at different times (intraday data) become one row a
+  day: the last price, the first open, the day's high and low, the summed volume, and the
+  report says so (:mod:`toolkit.data.rows`);
 * columns are coerced to ``float64``; a target column with text in it is an error, other
   non-numeric columns are dropped; a cell of another column that is not a number becomes
   missing and is counted;
-* rows before the first valid target value are dropped; later missing values are
-  forward-filled from the previous trading day (uses only the past, so it cannot leak) and
-  counted per column;
+* rows before the first valid target value are dropped and counted (the notes name another
+  price column that has values there); later missing values are forward-filled from the
+  previous trading day (uses only the past, so it cannot leak) and counted per column; a
+  target with more than 5% of its values filled is refused, as a feature column is;
 * prices must be finite, within float32 (what the networks compute in), positive (returns
   and MAPE need it), and not all equal (a constant series has nothing to forecast); the
   first offending row is named;
@@ -33,11 +37,12 @@ import numpy as np
 import pandas as pd
 
 from toolkit.data import jumps as jump_rules
+from toolkit.data.rows import daily, drop_repeats, single_ticker, to_timestamps
 from toolkit.errors import DataError
 
 SOURCES = ("network", "cache", "bundled", "csv")
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # the networks compute in float32
-MOST_FILLED = 0.05  # a feature column with more values carried forward is refused
+MOST_FILLED = 0.05  # a target or feature column with more values carried forward is refused
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,11 @@ class CleaningReport:
     intraday: str = ""
     jumps: tuple = ()
     jump_policy: str = "refuse"
+    dates: str = ""
+    repeated_rows_dropped: int = 0
+    conflicting_dates: int = 0
+    conflicting_rows: int = 0
+    leading_alternative: str = ""
 
     def as_dict(self) -> dict:
         return {**asdict(self), "jumps": [j.as_dict() for j in self.jumps]}
@@ -129,6 +139,22 @@ class PriceFrame:
         remarkable)."""
         c, p = self.cleaning, self.provenance
         lines = [f"file: {p.layout}"] if p.layout else []
+        if c.dates:
+            lines.append(f"dates: {c.dates}")
+        if c.repeated_rows_dropped:
+            lines.append(f"{c.repeated_rows_dropped} repeated row(s) (same date, same values) dropped")
+        if c.conflicting_dates:
+            times = "twice" if c.conflicting_rows <= 2 else "more than once"
+            lines.append(f"{c.conflicting_dates} date(s) appeared {times} with different values; the last row of "
+                         "each was kept")
+        if c.leading_missing_dropped:
+            target = self.target
+            line = f"{c.leading_missing_dropped} leading row(s) without a {target!r} price dropped"
+            if c.leading_alternative:
+                alt = c.leading_alternative
+                line += (f"; column {alt!r} has prices there: --price-column "
+                         f"{alt if alt.isidentifier() else repr(alt)} would keep them")
+            lines.append(line)
         if c.intraday:
             lines.append(f"intraday: {c.intraday}")
         if any(c.filled.values()):
@@ -162,55 +188,16 @@ class PriceFrame:
                     f"data); fix the column, or leave {feature!r} out of --features")
 
 
-OHLC = {"open": "first", "high": "max", "low": "min", "volume": "sum"}
 PRICE_LIKE = ("open", "high", "low", "close", "adj close")
+PREFERRED_ALTERNATIVES = ("close", "adj close", "price", "last", "close/last")
 
 
-def _to_timestamps(index: pd.Index, name: str) -> pd.DatetimeIndex:
-    try:
-        stamps = pd.DatetimeIndex(pd.to_datetime(index))
-    except (ValueError, TypeError) as err:
-        raise DataError(
-            f"{name}: the dates could not be parsed ({err}); give dates like 2020-01-31"
-        ) from None
-    if stamps.tz is not None:
-        # Exchange-local dates: drop the zone rather than convert, so a close stays on its day.
-        stamps = stamps.tz_localize(None)
-    if stamps.hasnans:
-        raise DataError(f"{name}: {int(stamps.isna().sum())} rows have no date; remove them")
-    return stamps
-
-
-def _single_ticker(raw: pd.DataFrame, symbol: str | None, name: str) -> pd.DataFrame:
-    """A frame with two-level columns (``yfinance.download``: price field and ticker) as the
-    fields of one ticker."""
-    if not isinstance(raw.columns, pd.MultiIndex):
-        return raw
-    if raw.columns.nlevels != 2:
-        raise DataError(f"{name}: columns have {raw.columns.nlevels} levels; give a frame of one ticker's columns")
-    names = list(raw.columns.names)
-    level = names.index("Ticker") if "Ticker" in names else 1
-    symbols = list(dict.fromkeys(raw.columns.get_level_values(level)))
-    if symbol is None and len(symbols) > 1:
-        raise DataError(f"{name}: the frame holds {len(symbols)} tickers ({', '.join(map(str, symbols))}); choose one "
-                        f"with symbol={symbols[0]!r}")
-    chosen = symbols[0] if symbol is None else symbol
-    if chosen not in symbols:
-        raise DataError(f"{name}: no ticker {chosen!r} in the frame; it holds {', '.join(map(str, symbols))}")
-    return raw.xs(chosen, axis=1, level=level)
-
-
-def _daily(frame: pd.DataFrame, stamps: pd.DatetimeIndex) -> tuple[pd.DataFrame, str]:
-    """One row a day from intraday rows (distinct times on one date), and what was done."""
-    days = stamps.normalize()
-    per_day = pd.Series(1, index=stamps).groupby(days).size()
-    if per_day.max() <= 1 or (stamps == days).all():
-        return frame, ""
-    rules = {column: OHLC.get(str(column).strip().lower(), "last") for column in frame.columns}
-    daily = frame.groupby(days).agg(rules)
-    note = (f"{len(frame):,} intraday rows (up to {int(per_day.max())} a day) resampled to {len(daily):,} daily rows: "
-            "the last price of each day (the first open, the day's high and low, the volume summed)")
-    return daily, note
+def _alternative(leading: pd.DataFrame, target: str) -> str:
+    """A price column other than the target with values in the leading rows the target lacks."""
+    if leading.empty:
+        return ""
+    names = {str(c).strip().lower(): c for c in leading.columns if c != target and leading[c].notna().any()}
+    return next((names[n] for n in PREFERRED_ALTERNATIVES if n in names), "")
 
 
 def validate_prices(
@@ -252,7 +239,10 @@ def validate_prices(
     """
     name = provenance.name
     jump_rules.check_policy(jumps, max_jump)
-    raw = _single_ticker(raw, symbol, name)
+    raw = single_ticker(raw, symbol, name)
+    if target not in raw.columns:
+        same = [c for c in raw.columns if str(c).strip().lower() == str(target).strip().lower()]
+        target = same[0] if len(same) == 1 else target
     if target not in raw.columns:
         raise DataError(
             f"{name}: no price column {target!r}; columns are {list(map(str, raw.columns))}. "
@@ -260,10 +250,9 @@ def validate_prices(
         )
     frame = raw.copy()
     frame.columns = [str(c) for c in frame.columns]
-    stamps = _to_timestamps(frame.index, name)
+    stamps, dates_read = to_timestamps(frame.index, name)
     rows_received = len(frame)
-    duplicated = stamps.duplicated(keep="last")
-    frame, stamps = frame[~duplicated], stamps[~duplicated]
+    frame, stamps, repeats = drop_repeats(frame, stamps, name)
     order = np.argsort(stamps.asi8, kind="stable")
     frame, stamps = frame.iloc[order], stamps[order]
 
@@ -280,7 +269,7 @@ def validate_prices(
     for column, count in (unreadable or {}).items():
         not_numbers[column] = not_numbers.get(column, 0) + count
     frame = numeric.drop(columns=fully_text).astype("float64")
-    frame, intraday = _daily(frame, stamps)
+    frame, intraday = daily(frame, stamps)
     if not intraday:
         frame.index = stamps.normalize()
     frame.index.name = "Date"
@@ -297,10 +286,17 @@ def validate_prices(
 
     valid = frame[target].notna().to_numpy()
     leading = int(np.argmax(valid)) if valid.any() else len(frame)
+    alternative = _alternative(frame.iloc[:leading], target)
     frame = frame.iloc[leading:]
     filled = {str(c): int(frame[c].isna().sum() - (frame[c].isna().cumprod().sum())) for c in frame.columns}
     missing = filled.get(target, 0)
     frame = frame.ffill()
+    if missing > MOST_FILLED * len(frame):
+        raise DataError(
+            f"{name}: price column {target!r} would be {missing:,} of {len(frame):,} values "
+            f"({100 * missing / len(frame):.0f}%) carried forward (missing in the data; at most "
+            f"{100 * MOST_FILLED:.0f}% are filled); fill the gaps in the data, or choose a complete column with "
+            "--price-column")
 
     if len(frame) < 2:
         raise DataError(
@@ -341,7 +337,7 @@ def validate_prices(
     gaps = np.diff(frame.index.to_numpy()).astype("timedelta64[D]").astype(int)
     cleaning = CleaningReport(
         rows_received=rows_received,
-        duplicate_dates_dropped=int(duplicated.sum()),
+        duplicate_dates_dropped=repeats.dropped,
         leading_missing_dropped=leading,
         missing_filled=missing,
         columns_dropped=tuple(map(str, (*dropped, *fully_text))),
@@ -353,5 +349,10 @@ def validate_prices(
         intraday=intraday,
         jumps=tuple(found),
         jump_policy=jumps,
+        dates=dates_read,
+        repeated_rows_dropped=repeats.exact,
+        conflicting_dates=repeats.conflicting_dates,
+        conflicting_rows=repeats.most_rows,
+        leading_alternative=alternative,
     )
     return PriceFrame(frame=frame, target=target, provenance=provenance, cleaning=cleaning)

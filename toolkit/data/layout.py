@@ -1,47 +1,45 @@
-"""How a price file is written, read from the file itself and stated: its encoding, column
-separator, header lines, and number convention (decimal mark, thousands separators,
-currency symbols).
+"""How a price file is written, read from the file itself and stated: its compression,
+encoding, column separator and header lines (the number convention is
+:mod:`toolkit.data.numbers`).
 
-Nothing is guessed. Each property is either given (``--encoding``, ``--separator``,
-``--decimal``) or settled by the file:
+Nothing is guessed. Each property is either given (``--encoding``, ``--separator``) or
+settled by the file:
 
-* **encoding**: a byte-order mark says UTF-16 or UTF-8 with BOM; otherwise the text must be
-  UTF-8, else the file is refused with the byte that failed and ``--encoding``;
+* **what it is**: gzip is read through (and said); a zip archive or Excel workbook is
+  refused (save it as CSV);
+* **encoding**: a byte-order mark says UTF-16 or UTF-8 with BOM; text that is one NUL byte
+  in two is UTF-16 without a mark, refused naming ``--encoding utf-16-le`` / ``utf-16-be``;
+  otherwise the text must be UTF-8, else the file is refused with the byte that failed and
+  ``--encoding``; a NUL byte left in the text is refused (it would cut a value short);
 * **separator**: the one of ``,`` ``;`` tab ``|`` that splits the first lines into the same
   number of fields (two or more); none or several equally good: refused, naming
   ``--separator``;
 * **header**: one line, or the three of a CSV saved from ``yfinance.download`` (``Price`` /
-  ``Ticker`` / ``Date`` lines, in either of the two orders yfinance writes);
-* **decimal mark**: a point in a comma-separated file (commas inside numbers are then
-  thousands separators); otherwise the numeric cells vote: ``1.234,56`` and ``100,35`` say
-  comma, ``1,234.56`` and ``100.35`` say point; both, or only cells such as ``1,234`` that
-  read either way, are refused, naming ``--decimal``.
-
-:func:`parse_numbers` then reads every numeric column by that one convention: currency
-symbols and codes (``$97.11``, ``EUR 12,5``) and thousands separators are stripped, and a
-value still not a number is reported by row, never silently turned into another value.
+  ``Ticker`` / ``Date`` lines, in either of the two orders yfinance writes). Blank lines
+  above it are skipped; so are the lines of a preamble (Bloomberg's ``Security,...`` /
+  ``Start Date,...``) when exactly one line below them names a date column and the lines
+  after it all split into as many fields; the note says how many lines were skipped.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import re
+import zlib
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from toolkit.errors import DataError
+from toolkit.data.dates import DATE_NAMES
+from toolkit.errors import DataError, UsageError
 
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-DECIMALS = (".", ",")
-MISSING = {"", "nan", "na", "n/a", "null", "none", "-", ".", "#n/a"}  # FRED writes "."
-_SYMBOL = re.compile(r"[$€£¥₹]|\b(?:USD|EUR|GBP|JPY|CHF|GBX)\b")
-_NUMBER = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
-_SPACES = "\u00a0\u202f "
 SAMPLE_LINES = 50
+FOOTER_LINES = 5  # the most trailing lines told apart as a footer
+PREAMBLE_LINES = 30  # how far down a header is looked for below a preamble
 
 
 @dataclass(frozen=True)
@@ -54,6 +52,8 @@ class FileLayout:
         header_lines: 1, or 3 for a ``yfinance.download`` CSV.
         symbols: The tickers of a ``yfinance`` header, in column order (empty otherwise).
         settled_by: How the separator was settled (``"given"`` or ``"the file"``).
+        skipped_lines: Blank or preamble lines above the header.
+        gzipped: Whether the file was gzip-compressed.
     """
 
     encoding: str
@@ -61,15 +61,41 @@ class FileLayout:
     header_lines: int = 1
     symbols: tuple[str, ...] = ()
     settled_by: str = "the file"
+    skipped_lines: int = 0
+    gzipped: bool = False
+
+    @property
+    def lines_before_rows(self) -> int:
+        """Lines of the file above its first row of data."""
+        return self.skipped_lines + self.header_lines
 
     def describe(self) -> str:
         parts = [f"{SEPARATORS.get(self.separator, repr(self.separator))}-separated"]
+        if self.gzipped:
+            parts.insert(0, "gzip-compressed")
         if self.encoding != "utf-8":
             parts.append({"utf-8-sig": "UTF-8 with a byte-order mark", "utf-16": "UTF-16"}.get(
                 self.encoding, self.encoding))
+        if self.skipped_lines:
+            parts.append(f"{self.skipped_lines} line(s) above the header skipped")
         if self.header_lines == 3:
             parts.append(f"yfinance's three header lines (Price / Ticker / Date; {', '.join(self.symbols)})")
         return ", ".join(parts)
+
+
+def unwrap(data: bytes, path) -> tuple[bytes, bool]:
+    """The file's bytes, decompressed when gzip (and whether it was); a zip archive (an
+    Excel workbook is one) is refused."""
+    if data.startswith(b"PK\x03\x04"):
+        raise DataError(f"{path}: is an Excel workbook or zip archive, not a CSV: save it as CSV (in Excel: File > "
+                        "Save As > CSV UTF-8), or unzip it")
+    if data.startswith(b"\x1f\x8b"):
+        try:
+            return gzip.decompress(data), True
+        except (OSError, EOFError, zlib.error) as err:
+            raise DataError(f"{path}: is gzip-compressed but cannot be decompressed ({err}); decompress it "
+                            "yourself or download it again") from None
+    return data, False
 
 
 def decode(data: bytes, path, encoding: str | None = None) -> tuple[str, str]:
@@ -78,25 +104,39 @@ def decode(data: bytes, path, encoding: str | None = None) -> tuple[str, str]:
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise DataError(f"{path}: --encoding {encoding!r} is not an encoding Python knows; e.g. utf-8, "
-                            "utf-16, cp1252, latin-1") from None
+            raise UsageError(f"--encoding {encoding!r} is not an encoding Python knows; e.g. utf-8, utf-16, "
+                             "cp1252, latin-1") from None
         try:
-            return data.decode(encoding), encoding
+            return _no_nul(data.decode(encoding), path), encoding
         except UnicodeDecodeError as err:
             raise DataError(f"{path}: not {encoding} text (byte 0x{data[err.start]:02x} at offset {err.start}); "
                             "check --encoding") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+        return _no_nul(data.decode("utf-16"), path), "utf-16"
     if data.startswith(codecs.BOM_UTF8):
-        return data.decode("utf-8-sig"), "utf-8-sig"
+        return _no_nul(data.decode("utf-8-sig"), path), "utf-8-sig"
+    head = data[:400]
+    if head.count(b"\x00") > len(head) // 4:
+        odd = head[1::2].count(b"\x00") > head[0::2].count(b"\x00")
+        raise DataError(f"{path}: looks like UTF-16 text without a byte-order mark (one NUL byte in two); give "
+                        f"--encoding {'utf-16-le' if odd else 'utf-16-be'}")
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _no_nul(data.decode("utf-8"), path), "utf-8"
     except UnicodeDecodeError as err:
-        if data[:200].count(b"\x00") > len(data[:200]) // 4:
-            raise DataError(f"{path}: looks like UTF-16 text without a byte-order mark; give --encoding utf-16-le "
-                            "(or utf-16-be)") from None
         raise DataError(f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); save it as "
                         "UTF-8, or name its encoding with --encoding (e.g. --encoding cp1252)") from None
+
+
+def _no_nul(text: str, path) -> str:
+    """The text, refused when it holds a NUL character: a reader would end the value there."""
+    at = text.find("\x00")
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        start = text.rfind("\n", 0, at) + 1
+        shown = text[start:text.find("\n", at) if text.find("\n", at) >= 0 else len(text)][:60]
+        raise DataError(f"{path}: line {line} holds a NUL byte ({shown!r}); the file is damaged or not text: remove "
+                        "the byte, or export the file again")
+    return text
 
 
 def _fields(lines: list[str], separator: str) -> list[list[str]]:
@@ -104,8 +144,25 @@ def _fields(lines: list[str], separator: str) -> list[list[str]]:
 
 
 def sniff_separator(lines: list[str], path) -> str:
-    """The separator that splits every sampled line into the same number (two or more) of fields."""
+    """The separator that splits every sampled line into the same number (two or more) of fields
+    (in a short file, but for a footer of up to ``FOOTER_LINES`` lines, refused later by name)."""
     sample = [line for line in lines[:SAMPLE_LINES] if line.strip()]
+    found = _consistent(sample)
+    whole = len(sample) < SAMPLE_LINES
+    for cut in range(1, FOOTER_LINES + 1 if whole and found is None else 1):
+        if len(sample) - cut >= 2:
+            found = found or _consistent(sample[:-cut])
+    if found:
+        return found
+    seen = ", ".join(f"{SEPARATORS[s]} {sorted({len(r) for r in _fields(sample, s)})}" for s in SEPARATORS)
+    first = sample[0][:60] if sample else ""
+    raise DataError(f"{path}: cannot tell the column separator (fields per line by {seen}; the first line reads "
+                    f"{first!r}); give it with --separator, e.g. --separator ';'")
+
+
+def _consistent(sample: list[str]) -> str | None:
+    """The separator that splits every line of ``sample`` into the same number (two or more) of
+    fields; of several, the one that gives the most; None when none or a tie."""
     consistent = {}
     for separator in SEPARATORS:
         counts = {len(row) for row in _fields(sample, separator)}
@@ -118,10 +175,46 @@ def sniff_separator(lines: list[str], path) -> str:
         best = [s for s, n in consistent.items() if n == widest]
         if len(best) == 1:
             return best[0]
-    seen = ", ".join(f"{SEPARATORS[s]} {sorted({len(r) for r in _fields(sample, s)})}" for s in SEPARATORS)
-    first = sample[0][:60] if sample else ""
-    raise DataError(f"{path}: cannot tell the column separator (fields per line by {seen}; the first line reads "
-                    f"{first!r}); give it with --separator, e.g. --separator ';'")
+    return None
+
+
+def _date_header(field: str) -> bool:
+    name = field.strip().strip("<>").strip().lower()
+    return name in DATE_NAMES or re.search(r"\bdate\b", name) is not None
+
+
+def _header_at(lines: list[str], row: int, separator: str) -> bool:
+    """Whether ``lines[row]`` reads as a header naming a date column, with the lines after it
+    (the first ``SAMPLE_LINES`` not blank, at least one) split into as many fields."""
+    (fields,) = _fields([lines[row]], separator) or [[]]
+    if len(fields) < 2 or not any(_date_header(f) for f in fields):
+        return False
+    below = [line for line in lines[row + 1:row + 1 + 2 * SAMPLE_LINES] if line.strip()][:SAMPLE_LINES]
+    return bool(below) and all(len(r) == len(fields) for r in _fields(below, separator))
+
+
+def locate_header(lines: list[str], separator: str | None, path) -> tuple[int, str]:
+    """The line of the header (blank and preamble lines above it skipped) and the separator."""
+    start = next(i for i, line in enumerate(lines) if line.strip())
+    try:
+        found = separator or sniff_separator(lines[start:], path)
+    except DataError as err:
+        found, refusal = None, err
+    if found is not None:
+        first = _fields([lines[start]], found)
+        if _yfinance_header(_fields(lines[start:start + 4], found)) or (first and any(map(_date_header, first[0]))):
+            return start, found
+    for row in range(start + 1, min(len(lines), start + PREAMBLE_LINES)):
+        if not lines[row].strip():
+            continue
+        fits = [s for s in ([separator] if separator else SEPARATORS) if _header_at(lines, row, s)]
+        if len(fits) == 1:
+            return row, fits[0]
+        if fits:
+            break
+    if found is None:
+        raise refusal
+    return start, found
 
 
 def _yfinance_header(rows: list[list[str]]) -> tuple[int, int] | None:
@@ -146,23 +239,30 @@ def read_table(text: str, path, *, separator: str | None = None, encoding: str =
     if not any(line.strip() for line in lines):
         raise DataError(f"{path}: the file is empty; give a CSV with a header line and rows of dates and prices")
     settled = "given" if separator is not None else "the file"
-    if separator is None:
-        separator = sniff_separator(lines, path)
-    elif separator not in SEPARATORS:
-        raise DataError(f"{path}: --separator must be one of ',', ';', tab ('\\t') or '|'. Received: {separator!r}")
-    rows = _fields(lines[:4], separator)
+    if separator is not None and separator not in SEPARATORS:
+        raise UsageError(f"--separator must be one of ',', ';', tab ('\\t') or '|'. Received: {separator!r}")
+    start, separator = locate_header(lines, separator, path)
+    rows = _fields(lines[start:start + 4], separator)
     yfinance = _yfinance_header(rows)
     header_lines = 3 if yfinance else 1
+    if not any(line.strip() for line in lines[start + header_lines:]):
+        raise DataError(f"{path}: has a header but no rows (it reads {lines[start][:80]!r}); give a file with rows of "
+                        "dates and prices below the header")
     try:
-        body = pd.read_csv(io.StringIO(text), sep=separator, header=None, skiprows=header_lines, dtype=str,
+        body = pd.read_csv(io.StringIO(text), sep=separator, header=None, skiprows=start + header_lines, dtype=str,
                            keep_default_na=False, skip_blank_lines=True, engine="c")
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        line = re.search(r"line (\d+), saw", str(err))
+        if line and int(line.group(1)) > len(lines) - FOOTER_LINES:
+            count = len(lines) - int(line.group(1)) + 1
+            raise DataError(f"{path}: the last {count} line(s) are not data (e.g. a footer; line {line.group(1)} reads "
+                            f"{lines[int(line.group(1)) - 1][:60]!r}): delete them") from None
         raise DataError(f"{path}: not a readable {SEPARATORS[separator]}-separated file "
                         f"({str(err).splitlines()[0]}); check --separator") from None
     if yfinance is None:
         if symbol is not None:
-            raise DataError(f"{path}: --symbol {symbol!r} chooses a ticker of a file saved by yfinance.download for "
-                            "several tickers; this file has one header line, so leave --symbol out")
+            raise UsageError(f"{path}: --symbol {symbol!r} chooses a ticker of a file saved by yfinance.download for "
+                             "several tickers; this file has one header line, so leave --symbol out")
         names = [str(name).strip() for name in rows[0]]
         symbols: tuple[str, ...] = ()
     else:
@@ -172,17 +272,17 @@ def read_table(text: str, path, *, separator: str | None = None, encoding: str =
         symbols = tuple(dict.fromkeys(column_symbols))
         if len(symbols) > 1 or symbol is not None:
             if symbol is None:
-                raise DataError(f"{path} holds {len(symbols)} tickers ({', '.join(symbols)}); choose one with "
-                                f"--symbol {symbols[0]}")
+                raise UsageError(f"{path} holds {len(symbols)} tickers ({', '.join(symbols)}); choose one with "
+                                 f"--symbol {symbols[0]}")
             if symbol not in symbols:
-                raise DataError(f"{path}: no ticker {symbol!r}; it holds {', '.join(symbols)}")
+                raise UsageError(f"{path}: no ticker {symbol!r}; it holds {', '.join(symbols)}")
             keep = [0] + [i + 1 for i, s in enumerate(column_symbols) if s == symbol]
             body, names = body.iloc[:, keep], [names[i] for i in keep]
     if body.shape[1] != len(names):
         raise DataError(f"{path}: the header names {len(names)} columns but the rows hold {body.shape[1]}; "
                         "check --separator")
     body.columns = _unique(names)
-    return body, FileLayout(encoding, separator, header_lines, symbols, settled)
+    return body, FileLayout(encoding, separator, header_lines, symbols, settled, skipped_lines=start)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -193,94 +293,3 @@ def _unique(names: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
     return out
-
-
-# -- numbers ------------------------------------------------------------------------------
-
-def _core(text: pd.Series) -> pd.Series:
-    """Cells without currency symbols or codes and without surrounding spaces."""
-    return text.str.replace(_SYMBOL, "", regex=True).str.strip()
-
-
-def _decimal_vote(cell: str) -> str | None:
-    """``"."``, ``","``, ``"?"`` (reads either way) or None (no vote) for one numeric-looking cell."""
-    digits = cell.lstrip("+-")
-    for space in _SPACES + "'":
-        digits = digits.replace(space, "")
-    if not digits or not re.fullmatch(r"[\d.,]+", digits) or not any(c.isdigit() for c in digits):
-        return None
-    dots, commas = digits.count("."), digits.count(",")
-    if dots and commas:
-        return "." if digits.rfind(".") > digits.rfind(",") else ","
-    for mark, count in ((".", dots), (",", commas)):
-        if count > 1:
-            return "," if mark == "." else "."
-        if count == 1:
-            return "?" if len(digits) - digits.index(mark) - 1 == 3 else mark
-    return None
-
-
-def sniff_decimal(columns: dict[str, pd.Series], separator: str, path) -> tuple[str, str]:
-    """The decimal mark of the numeric cells (given ``columns`` of text) and why."""
-    if separator == ",":
-        return ".", "a comma-separated file"
-    votes: dict[str, list[str]] = {".": [], ",": [], "?": []}
-    for values in columns.values():
-        for cell in _core(values.dropna().astype(str)).head(2_000):
-            vote = _decimal_vote(cell)
-            if vote is not None and len(votes[vote]) < 3:
-                votes[vote].append(cell)
-    if votes["."] and votes[","]:
-        raise DataError(f"{path}: numbers are written two ways ({votes['.'][0]!r} reads with a decimal point, "
-                        f"{votes[','][0]!r} with a decimal comma); give --decimal . or --decimal ,")
-    for mark in DECIMALS:
-        if votes[mark]:
-            return mark, f"values such as {votes[mark][0]!r}"
-    if votes["?"]:
-        raise DataError(f"{path}: values such as {votes['?'][0]!r} read either as {votes['?'][0].replace(',', '.')} "
-                        "or as a whole number; give --decimal . or --decimal ,")
-    return ".", "whole numbers only"
-
-
-@dataclass(frozen=True)
-class ParsedColumn:
-    """One column read as numbers: the values (NaN where missing or unreadable), which cells
-    could not be read, and the currency symbols stripped."""
-
-    values: np.ndarray
-    unreadable: np.ndarray
-    currencies: tuple[str, ...]
-
-    @property
-    def numeric(self) -> bool:
-        """Whether the column holds numbers at all (some readable, non-missing cell)."""
-        return bool((~np.isnan(self.values)).any())
-
-
-def parse_numbers(values: pd.Series, decimal: str) -> ParsedColumn:
-    """Read text cells as numbers with one convention: ``decimal`` mark, the other mark (or a
-    space, an apostrophe) between groups of three digits, currency symbols and codes
-    stripped. Missing markers (empty, NaN, N/A, null, ``-``, ``.``) are NaN; anything else
-    that is not a number is flagged in ``unreadable``."""
-    text = values.astype("string").fillna("")
-    stripped = text.str.strip()
-    missing = stripped.str.lower().isin(MISSING).to_numpy()
-    currencies = tuple(sorted({m for m in stripped.str.findall(_SYMBOL).explode().dropna() if m}))
-    core = _core(stripped)
-    thousands = "," if decimal == "." else "."
-    for space in _SPACES + "'":
-        core = core.str.replace(space, "", regex=False)
-    sign = core.str.extract(r"^([-+]?)", expand=False).fillna("")
-    body = core.str.lstrip("+-")
-    integer = body.str.split(re.escape(decimal), n=1, regex=True).str[0].fillna("")
-    grouped = integer.str.contains(re.escape(thousands), regex=True)
-    well_grouped = integer.str.fullmatch(r"\d{1,3}(?:" + re.escape(thousands) + r"\d{3})+")
-    cleaned = body.where(~grouped, body.str.replace(thousands, "", regex=False))
-    if decimal == ",":
-        cleaned = cleaned.str.replace(",", ".", regex=False)
-    cleaned = sign + cleaned
-    ok = cleaned.str.fullmatch(_NUMBER.pattern).fillna(False).to_numpy() & ~(grouped & ~well_grouped).to_numpy()
-    numbers = pd.to_numeric(cleaned.where(pd.Series(ok, index=cleaned.index)), errors="coerce").to_numpy("float64")
-    unreadable = ~ok & ~missing
-    numbers[~ok] = np.nan
-    return ParsedColumn(numbers, unreadable, currencies)

@@ -14,6 +14,7 @@ The order, and what the report says about it:
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -144,6 +145,12 @@ class PriceRequest:
             if value is not None and self.csv is None:
                 what = f"not the ticker {self.ticker}" if self.ticker else "give --csv PATH"
                 raise UsageError(f"{flag} reads a CSV file ({what}); leave {flag} out for tickers")
+        if self.encoding is not None:
+            try:
+                codecs.lookup(str(self.encoding))
+            except LookupError:
+                raise UsageError(f"--encoding {self.encoding!r} is not an encoding Python knows; e.g. utf-8, utf-16, "
+                                 "utf-16-le, cp1252, latin-1") from None
         from toolkit.data.jumps import check_policy
 
         check_policy(self.jumps, self.max_jump)
