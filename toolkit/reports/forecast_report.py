@@ -117,6 +117,10 @@ def render_forecast_report(result) -> str:
         "title": f"Forecast report: {prov.name}",
         "provenance": prov,
         "cleaning": result.prices.cleaning,
+        # What reading did that the data table does not show already (repeats, dropped leading rows).
+        "reading_notes": [line for line in result.prices.notes()
+                          if not line.startswith(("file:", "dates:", "intraday:", "missing or unreadable"))
+                          and "one-day jump" not in line],
         "split_rows": split_rows,
         "first_date": result.dates[0].date(),
         "last_date": result.dates[-1].date(),

@@ -150,7 +150,9 @@ def universe_job(entries: list[UniverseEntry], config: ForecastConfig, out_dir, 
                 continue
             link = f"../{path.parent.name}/report.html"
             rows[label] = result_rows(label, result, link)
-            tickers[label] = {"ticker": label, "status": "ok", "stage": "", "reason": "", "best": result.ranking[0],
+            winners = [n for n in result.ranking if n != "naive" and result.panel.honesty[n]["dm_beats"]]
+            tickers[label] = {"ticker": label, "status": "ok", "stage": "", "reason": "",
+                              "best": winners[0] if winners else "",
                               "verdict": result.verdict, "report": link, "seconds": done.seconds}
             outcome.reports[label] = path
             if keep_results:
