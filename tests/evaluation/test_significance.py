@@ -168,17 +168,18 @@ def test_verdict_sentence_uses_holm_adjusted_p_values():
 
 def test_move_test_size_at_horizon_five_within_three_points_of_five_percent():
     # Random walks: no forecast can add to the last value. A lagging 5-day average tested on
-    # overlapping 5-day moves passed the old normal-reference test in ~10% of samples; the
-    # block bootstrap must keep the false "evidence" rate within 5% +/- 3 points (400 samples:
-    # the rate's standard error is 1.1 points). Seeded: the same samples on every run.
-    rng = np.random.default_rng(11)
+    # overlapping 5-day moves passed the old normal-reference test in 10.6% of samples
+    # (bench/bench_move_test.py); the block bootstrap must keep the false "evidence" rate within
+    # 5% +/- 3 points (800 samples: the rate's standard error is 0.8 points; this seed gives
+    # 5.9%, 3,000 samples in the bench 4.8%). Seeded: the same samples on every run.
+    rng = np.random.default_rng(5)
     passed = 0
-    for _ in range(400):
+    for _ in range(800):
         prices = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 780)))
         rows = np.arange(20, 770)
         lagging = np.array([prices[i - 4:i + 1].mean() for i in rows])
         passed += move_test(prices[rows + 5], lagging, prices[rows], horizon=5, draws=199).evidence(0.05)
-    assert 0.02 <= passed / 400 <= 0.08, passed / 400
+    assert 0.02 <= passed / 800 <= 0.08, passed / 800
 
 
 def test_move_test_p_value_is_seeded_and_bounded():
