@@ -93,3 +93,19 @@ def test_winkler_score_by_hand():
 def test_non_positive_forecasts_never_cover():
     s = conformal.scores(np.array([[100.0]]), np.array([[-5.0]]), np.array([0.01]))
     assert s[0, 0] == np.inf
+
+
+def test_coverage_interval_is_clopper_pearson_and_says_noise_from_miscalibration():
+    from toolkit.evaluation.intervals import coverage_interval
+
+    from scipy import stats
+
+    low, high = coverage_interval(120, 150)                    # 80.0% of 150 forecasts
+    # Clopper and Pearson (1934) from the beta quantiles, the textbook formula
+    assert low == pytest.approx(stats.beta.ppf(0.025, 120, 31), rel=1e-9)
+    assert high == pytest.approx(stats.beta.ppf(0.975, 121, 30), rel=1e-9)
+    assert low < 0.8 < high                                    # 80% nominal: within what chance gives
+    assert not coverage_interval(100, 150)[1] >= 0.8           # 66.7% of 150: miscalibrated
+    assert np.isnan(coverage_interval(0, 0)[0])
+    with pytest.raises(ValueError, match="covered must lie in 0..scored. Received: covered=5, scored=4"):
+        coverage_interval(5, 4)

@@ -48,6 +48,9 @@ def test_result_holds_every_model_fold_and_panel(result):
         assert {"split", "adaptive"} <= set(result.panel.coverage[name])
         for method, levels in result.panel.coverage[name].items():
             assert len(levels[0.8]["by_fold"]) == 2 and levels[0.95]["width"] > levels[0.8]["width"] > 0
+            t = levels[0.8]  # coverage with its binomial chance range, for every h-th forecast
+            assert t["scored"] == -(-n // result.config.horizon) and t["ci"][0] <= t["last_step"] <= t["ci"][1]
+            assert t["miscalibrated"] == (not t["ci"][0] <= 0.8 <= t["ci"][1]) and len(t["by_fold_ci"]) == 2
     assert {name for name, c in result.panel.coverage.items() if "native" in c} == {"ets", "arima", "mlp", "lstm"}
     assert set(result.panel.strategy) == ALL - {"naive"}
     assert result.next_dates[0] > result.dates[-1]
