@@ -68,6 +68,30 @@ def sequences():
     return {"x": cut.inputs, "y": cut.targets, "sample_weight": cut.weights, "batch_size": 4}, cut.inputs
 
 
+def multi_step_windows(window=20, steps=3):
+    series = np.sin(np.arange(300) / 5).astype("float32")
+    x, _ = lagged_samples(series, window)
+    rows = np.arange(len(series) - window - steps + 1)
+    targets = np.stack([series[rows + window + k] for k in range(steps)], 1)
+    return x[: len(rows)], targets
+
+
+def teacher_forced():
+    from toolkit.builders.seq2seq import teacher_inputs
+
+    x, y = multi_step_windows()
+    inputs = {"window": x, "decoder_input": teacher_inputs(y)}
+    return {"x": inputs, "y": y, "batch_size": 32}, inputs
+
+
+def shapes_to_classify(n=240, steps=20):
+    labels = np.arange(n) % 3  # a rising, a falling and an oscillating sequence, with noise
+    t = np.linspace(0, 1, steps)
+    shapes = np.stack([t, 1 - t, np.sin(6 * np.pi * t)])
+    x = (shapes[labels] + RNG.normal(0, 0.3, (n, steps)))[..., None].astype("float32")
+    return x, np.eye(3, dtype="float32")[labels]
+
+
 def supervised(x, y, batch=32):
     return {"x": x, "y": y, "batch_size": batch}, x
 
@@ -108,6 +132,11 @@ CASES = {
                                       RNG.normal(size=(16, 8)).astype("float32")), (16, 2), "d_loss", 10),
     "wgan": case({"seed": 0, "learning_rate": 1e-3}, lambda: ({"x": RNG.normal(3, 0.5, (512, 2)).astype("float32"), "batch_size": 64},
                                        RNG.normal(size=(16, 8)).astype("float32")), (16, 2), "d_loss", 10),
+    "transformer_forecaster": case({"window": 20, "outputs": 3, "d_model": 16, "num_heads": 2, "ff_units": 16},
+                                   lambda: supervised(*multi_step_windows()), (278, 3), epochs=3),
+    "seq2seq_lstm": case({"window": 20, "outputs": 3, "units": 8}, lambda: teacher_forced(), (278, 3), epochs=3),
+    "transformer_classifier": case({"steps": 20, "classes": 3, "d_model": 16, "num_heads": 2, "ff_units": 16,
+                                    "mlp_units": 8}, lambda: supervised(*shapes_to_classify()), (240, 3), epochs=3),
     "burgers_pinn": case({"hidden_layers": 2, "units": 8}, lambda: supervised(*pinn_data(), batch=25), (100, 1)),
 }
 

@@ -7,6 +7,9 @@ and returns a compiled ``keras.Model``::
     model = digits_cnn()          # 93,322 parameters
 """
 
+from toolkit.builders.attention import (
+    HorizonQueries, SinusoidalPositions, attention_maps, transformer_classifier, transformer_forecaster,
+)
 from toolkit.builders.autoencoders import dense_autoencoder, denoising_autoencoder
 from toolkit.builders.conv import cnn_lstm, conv1d_regressor, digits_cnn
 from toolkit.builders.dense import (
@@ -20,11 +23,13 @@ from toolkit.builders.pinn import (
 from toolkit.builders.recipes import RECIPES, Recipe, get_recipe
 from toolkit.builders.recurrent import lag_lstm, simple_rnn, stacked_gru, stacked_lstm
 from toolkit.builders.registry import BuilderSpec, get_builder, register, registered
+from toolkit.builders.seq2seq import seq2seq_inference, seq2seq_lstm, teacher_inputs
 from toolkit.builders.sequence import bidirectional_smoother, sequence_gru, sequence_lstm, sequence_rnn
 from toolkit.builders.vae import VAE, ConditionalVAE, Sampling, cvae, vae
 
 __all__ = [
-    "INITIAL_CONDITIONS", "RECIPES", "BoxScaling", "BuilderSpec", "BurgersResidual", "ConditionalVAE", "GAN",
+    "HorizonQueries", "SinusoidalPositions", "attention_maps", "seq2seq_inference", "seq2seq_lstm", "teacher_inputs",
+    "transformer_classifier", "transformer_forecaster", "INITIAL_CONDITIONS", "RECIPES", "BoxScaling", "BuilderSpec", "BurgersResidual", "ConditionalVAE", "GAN",
     "GaussianHead", "HeatResidual", "InitialValueAnsatz", "PDEResidual", "PINN", "PeriodicFeatures", "Recipe", "Sampling", "VAE", "bidirectional_smoother", "burgers_pinn", "cnn_lstm",
     "conv1d_regressor", "cvae", "dense_autoencoder", "denoising_autoencoder", "digits_cnn", "gan",
     "gan_discriminator", "gan_generator", "gaussian_mlp", "gaussian_nll", "get_builder", "get_recipe", "lag_lstm",

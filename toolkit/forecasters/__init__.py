@@ -25,10 +25,11 @@ from toolkit.forecasters.adapt import as_forecaster
 from toolkit.forecasters.base import FitContext, Forecaster, InputShape, WindowForecaster, clone, part_inputs
 from toolkit.forecasters.benchmarks import Drift, MeanReturn, MovingAverage, Naive
 from toolkit.forecasters.keras_forecaster import KerasForecaster
+from toolkit.forecasters.seq2seq_forecaster import Seq2SeqForecaster
 from toolkit.forecasters.sklearn_forecaster import SklearnForecaster
 from toolkit.forecasters.statistical import StatsForecaster
 
 __all__ = [
     "Drift", "FitContext", "Forecaster", "InputShape", "KerasForecaster", "MeanReturn", "MovingAverage", "Naive",
-    "SklearnForecaster", "StatsForecaster", "WindowForecaster", "as_forecaster", "clone", "part_inputs",
+    "Seq2SeqForecaster", "SklearnForecaster", "StatsForecaster", "WindowForecaster", "as_forecaster", "clone", "part_inputs",
 ]

@@ -226,7 +226,22 @@ class KerasForecaster(WindowForecaster):
 
     def predict_windows(self, x):
         raw = self._raw(x)
+        self._record_attention(x)
         return raw[:, : raw.shape[1] // 2] if self.gaussian_ else raw
+
+    def _record_attention(self, x) -> None:
+        """For a model with attention, keep ``attention_``: the weights, ``(heads, window)``, with
+        which its last forecast (of the last window of ``x``) attended to the window's steps (the
+        decoder's cross-attention of the horizon's last step, else the encoder's last step)."""
+        import keras
+
+        names = [layer.name for layer in self.model_.layers if isinstance(layer, keras.layers.MultiHeadAttention)]
+        if not names or self.flat_:
+            return
+        from toolkit.builders.attention import attention_maps
+
+        chosen = next((n for n in names if n.endswith("cross_attention")), names[0])
+        self.attention_ = {"layer": chosen, "weights": attention_maps(self.model_, x[-1:], chosen)[0, :, -1, :]}
 
     def predict_interval(self, data, part):
         if self.interval_ is None:

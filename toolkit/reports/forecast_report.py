@@ -144,6 +144,11 @@ def render_forecast_report(result) -> str:
         "strategy_figure": figure_to_data_uri(plots.strategy_figure(
             next_day_dates, {name: s["wealth"] for name, s in panel.strategy.items()},
             strategy_hold, cfg.cost_bps, result.titles)) if panel.strategy else None,
+        "attention_figures": [(result.titles[name], figure_to_data_uri(plots.attention_figure(
+            model.attention_["weights"], f"{result.titles[name]}: attention of the forecast past the data",
+            [f"t-{len(model.attention_['weights'][0]) - 1 - i}" if i < len(model.attention_["weights"][0]) - 1 else "t"
+             for i in range(len(model.attention_["weights"][0]))])))
+                              for name, model in result.models.items() if getattr(model, "attention_", None)],
         "always_long": [result.titles[name] for name in plots.coinciding(
             {name: s["wealth"] for name, s in panel.strategy.items()}, strategy_hold)] if panel.strategy else [],
         "forecast_rows": [(name, values, [100 * (v / last_price - 1) for v in values], result.next_intervals[name])

@@ -335,3 +335,20 @@ def error_time_figure(stages: dict[str, tuple[np.ndarray, np.ndarray]], title: s
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
     return figure
+
+
+def attention_figure(weights: np.ndarray, title: str, positions: list[str] | None = None) -> Figure:
+    """Attention weights as a heat map: one row per head, one column per attended position
+    (``weights`` of shape ``(heads, positions)``; each row sums to one)."""
+    weights = np.asarray(weights, dtype="float64")
+    heads, width = weights.shape
+    figure, (ax,) = _figure(min(1.2 + 0.45 * width, 11), 0.9 + 0.45 * heads)
+    image = ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0)
+    ax.set_yticks(range(heads), [f"head {h + 1}" for h in range(heads)])
+    labels = positions or [str(i + 1) for i in range(width)]
+    step = max(1, width // 20)
+    ax.set_xticks(range(0, width, step), labels[::step], rotation=45 if width > 12 else 0, fontsize=8)
+    ax.set_xlabel("attended input step")
+    ax.set_title(title, fontsize=10)
+    figure.colorbar(image, ax=ax, shrink=0.9, label="weight")
+    return figure

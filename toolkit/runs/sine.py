@@ -1,5 +1,6 @@
-"""Sine waves and a noisy function: the tutorial's RNN (5 lags), LSTM (10 lags), and its Gaussian
-noise model (homoscedastic) beside a heteroscedastic head."""
+"""Sine waves and a noisy function: the tutorial's RNN (5 lags) and LSTM (10 lags) beside the
+lecture's Transformer (10 lags, attention), and the tutorial's Gaussian noise model
+(homoscedastic) beside a heteroscedastic head."""
 
 from __future__ import annotations
 
@@ -62,7 +63,9 @@ def noisy_function(n: int, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 
 
 def run_sine(config: SineConfig, *, log=print) -> ScienceResult:
-    from toolkit.builders import gaussian_mlp, lag_lstm, simple_rnn, split_mean_variance
+    from toolkit.builders import (
+        attention_maps, gaussian_mlp, lag_lstm, simple_rnn, split_mean_variance, transformer_forecaster,
+    )
     from toolkit.evaluation.intervals import coverage, gaussian_interval
     from toolkit.evaluation.metrics import rmse
     from toolkit.pipelines.lags import lagged_samples
@@ -75,7 +78,12 @@ def run_sine(config: SineConfig, *, log=print) -> ScienceResult:
     cut = int(config.points * config.train_fraction)
     rows, curves, histories, models = [], {}, {}, {}
     free_steps = min(config.free_run, config.points - cut)
-    for name, build, lags in (("rnn", simple_rnn, 5), ("lstm", lag_lstm, 10)):
+    def transformer(lags, units, learning_rate):
+        # The lecture's attention model at about the LSTM's size: 10 lags, d = 16, two heads.
+        return transformer_forecaster(window=lags, d_model=16, num_heads=2, ff_units=2 * units, encoder_layers=1,
+                                      decoder_layers=1, dropout=0.0, learning_rate=learning_rate)
+
+    for name, build, lags in (("rnn", simple_rnn, 5), ("lstm", lag_lstm, 10), ("transformer", transformer, 10)):
         set_seed(config.seed)
         model = build(lags=lags, units=config.units, learning_rate=3e-3)
         x, y = lagged_samples(observed[:cut], lags)
@@ -92,12 +100,17 @@ def run_sine(config: SineConfig, *, log=print) -> ScienceResult:
             free.append(value)
             window = np.append(window[1:], value)
         free = np.array(free)
-        rows.append([f"{name.upper()} ({lags} lags)", model.count_params(), record.epochs_run,
+        rows.append([f"{name.upper() if name != 'transformer' else 'Transformer'} ({lags} lags)", model.count_params(),
+                     record.epochs_run,
                      rmse(wave[cut:], one_step), rmse(wave[cut:cut + free_steps], free)])
         curves[f"{name} one-step"] = one_step
         curves[f"{name} free-running"] = free
         histories[name], models[name] = record.history, model
         log(f"[{name}] one-step RMSE {rows[-1][3]:.4f}, free-running RMSE {rows[-1][4]:.4f}")
+
+    # What the Transformer's forecast of the first test value attends to, head by head.
+    last_window = wave[cut - 10:cut][None, :, None]
+    cross = attention_maps(models["transformer"], last_window, "decoder_1_cross_attention")[0, :, 0, :]
 
     x, f, sd, y = noisy_function(config.function_points, rng)
     # Fresh draws at the same x score the likelihood out of sample.
@@ -139,7 +152,10 @@ def run_sine(config: SineConfig, *, log=print) -> ScienceResult:
         .figure(plots.series_figure(test_t, {"actual": wave[cut:], **{k: v for k, v in curves.items() if "one-step" in k}},
                                     "one-step forecasts on the test part"))
         .figure(plots.series_figure(test_t, {"actual": wave[cut:], **{k: v for k, v in curves.items() if "free" in k}},
-                                    "free-running forecasts from the test start")),
+                                    "free-running forecasts from the test start"))
+        .figure(plots.attention_figure(cross, "Transformer: attention of the first test forecast over its 10 lags",
+                                       [f"t-{10 - i}" for i in range(10)]),
+                "Cross-attention weights of the decoder's query over the encoded window (each head's row sums to 1)."),
         Section("Gaussian noise models",
                 "The tutorial's MLP (two tanh layers of 50) with a Gaussian noise model, trained by negative "
                 "log-likelihood on y = x sin(x) + noise whose standard deviation grows with |x| (0.1 + 0.15 |x|). "
@@ -156,15 +172,18 @@ def run_sine(config: SineConfig, *, log=print) -> ScienceResult:
         Section("Loss curves")
         .figure(plots.history_figure(histories["rnn"], "RNN", ("loss",)))
         .figure(plots.history_figure(histories["lstm"], "LSTM", ("loss",)))
+        .figure(plots.history_figure(histories["transformer"], "Transformer", ("loss",)))
         .figure(plots.history_figure({n: histories[f"gaussian_mlp_{n}"]["loss"] for n in by_noise},
                                      "Gaussian MLPs (NLL)", log=False)),
     ]
-    summary = (f"One-step RMSE: RNN {rows[0][3]:.3g}, LSTM {rows[1][3]:.3g}; free-running RMSE over {free_steps} steps: "
-               f"RNN {rows[0][4]:.3g}, LSTM {rows[1][4]:.3g}. 95% bands where the noise is large (|x| > 2): tutorial's "
+    summary = (f"One-step RMSE: RNN {rows[0][3]:.3g}, LSTM {rows[1][3]:.3g}, Transformer {rows[2][3]:.3g}; free-running "
+               f"RMSE over {free_steps} steps: RNN {rows[0][4]:.3g}, LSTM {rows[1][4]:.3g}, Transformer {rows[2][4]:.3g}. "
+               f"95% bands where the noise is large (|x| > 2): tutorial's "
                f"homoscedastic model {by_noise['homoscedastic']['coverage_95_outer']:.1%}, heteroscedastic "
                f"{by_noise['heteroscedastic']['coverage_95_outer']:.1%}.")
     metrics = {"rnn": dict(zip(("one_step_rmse", "free_running_rmse"), rows[0][3:])),
                "lstm": dict(zip(("one_step_rmse", "free_running_rmse"), rows[1][3:])),
+               "transformer": dict(zip(("one_step_rmse", "free_running_rmse"), rows[2][3:])),
                "gaussian_mlp": by_noise}
-    return ScienceResult(kind="sine", title="Sine waves: RNN, LSTM and the Gaussian noise model", summary=summary,
+    return ScienceResult(kind="sine", title="Sine waves: RNN, LSTM, Transformer and the Gaussian noise model", summary=summary,
                          sections=sections, metrics=metrics, config={}, models=models)

@@ -10,7 +10,7 @@ from toolkit.errors import UsageError
 
 #: The built-in models, by their command-line names (defined in :mod:`toolkit.runs.forecast.models`).
 MODELS = ("naive", "drift", "mean_return", "moving_average", "linear", "ets", "arima", "mlp", "lstm", "gru",
-          "cnn_lstm")
+          "cnn_lstm", "transformer", "seq2seq")
 DEFAULT_MODELS = ("naive", "drift", "mean_return", "moving_average", "linear", "ets", "arima", "mlp", "lstm")
 STRATEGIES = ("direct", "recursive")
 TARGETS = ("log-return", "price")

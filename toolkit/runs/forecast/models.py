@@ -30,6 +30,8 @@ TITLES = {
     "cnn_lstm": "CNN-LSTM (Conv1D features into an LSTM)",
     "mlp": "MLP on the window, heteroscedastic Gaussian head",
     "ets": "ETS, automatic (log prices)", "arima": "ARIMA, automatic (log prices)",
+    "transformer": "Transformer encoder-decoder (attention)",
+    "seq2seq": "Encoder-decoder LSTM (teacher forcing)",
 }
 
 
@@ -45,6 +47,14 @@ def builtin_forecaster(name: str, config) -> Forecaster:
 
         return KerasForecaster(stacked_lstm if name == "lstm" else stacked_gru, units=c.lstm_units, dropout=c.dropout,
                                dense_units=c.dense_units, learning_rate=c.learning_rate, title=TITLES[name])
+    if name == "transformer":
+        from toolkit.builders.attention import transformer_forecaster
+
+        return KerasForecaster(transformer_forecaster, learning_rate=c.learning_rate, title=TITLES[name])
+    if name == "seq2seq":
+        from toolkit.forecasters import Seq2SeqForecaster
+
+        return Seq2SeqForecaster(units=c.lstm_units, learning_rate=c.learning_rate, title=TITLES[name])
     if name == "cnn_lstm":
         from toolkit.builders.conv import cnn_lstm
 
