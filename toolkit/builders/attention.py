@@ -21,7 +21,7 @@ import numpy as np
 from keras import layers, ops
 
 from toolkit.builders._common import (
-    check_choice, check_output_and_loss, check_positive_int, check_rate, compile_model,
+    check_dense_options, check_output_and_loss, check_positive_int, check_rate, compile_model, dense_kwargs,
 )
 from toolkit.builders.registry import register
 
@@ -85,28 +85,30 @@ def _residual(x, update, dropout, name):
     return layers.LayerNormalization(epsilon=1e-6, name=f"{name}_norm")(layers.Add(name=f"{name}_add")([x, update]))
 
 
-def _feed_forward(x, d_model, ff_units, dropout, name):
-    hidden = layers.Dense(ff_units, activation="relu", name=f"{name}_ffn_1")(x)
+def _feed_forward(x, d_model, ff_units, dropout, name, activation="relu", kernel_initializer="glorot_uniform"):
+    hidden = layers.Dense(ff_units, name=f"{name}_ffn_1", **dense_kwargs(activation, kernel_initializer))(x)
     return _residual(x, layers.Dense(d_model, name=f"{name}_ffn_2")(hidden), dropout, f"{name}_ffn")
 
 
-def encoder_block(x, d_model, num_heads, ff_units, dropout, causal=False, name="encoder_1"):
+def encoder_block(x, d_model, num_heads, ff_units, dropout, causal=False, name="encoder_1", activation="relu",
+                  kernel_initializer="glorot_uniform"):
     """Self-attention then feed-forward, each with dropout, residual and layer norm.
     ``causal`` lets step t attend only to steps up to t. Parameters:
     ``4 d^2 + 4 d`` (attention) ``+ 2 d ff + ff + d`` (feed-forward) ``+ 4 d`` (two norms)."""
     x = _residual(x, _attention(x, x, num_heads, d_model, dropout, causal, f"{name}_attention"), dropout,
                   f"{name}_attention")
-    return _feed_forward(x, d_model, ff_units, dropout, name)
+    return _feed_forward(x, d_model, ff_units, dropout, name, activation, kernel_initializer)
 
 
-def decoder_block(y, memory, d_model, num_heads, ff_units, dropout, name="decoder_1"):
+def decoder_block(y, memory, d_model, num_heads, ff_units, dropout, name="decoder_1", activation="relu",
+                  kernel_initializer="glorot_uniform"):
     """Causal self-attention over the decoder's tokens, cross-attention to the encoder's
     ``memory``, then feed-forward: ``8 d^2 + 8 d + 2 d ff + ff + d + 6 d`` parameters."""
     y = _residual(y, _attention(y, y, num_heads, d_model, dropout, True, f"{name}_self_attention"), dropout,
                   f"{name}_self_attention")
     y = _residual(y, _attention(y, memory, num_heads, d_model, dropout, False, f"{name}_cross_attention"), dropout,
                   f"{name}_cross_attention")
-    return _feed_forward(y, d_model, ff_units, dropout, name)
+    return _feed_forward(y, d_model, ff_units, dropout, name, activation, kernel_initializer)
 
 
 def _check_sizes(d_model, num_heads, ff_units, dropout, **blocks):
@@ -121,12 +123,14 @@ def _check_sizes(d_model, num_heads, ff_units, dropout, **blocks):
     check_rate("dropout", dropout)
 
 
-def _encode(inputs, d_model, num_heads, ff_units, encoder_layers, dropout, causal):
+def _encode(inputs, d_model, num_heads, ff_units, encoder_layers, dropout, causal, activation="relu",
+            kernel_initializer="glorot_uniform"):
     x = layers.Dense(d_model, name="input_projection")(inputs)
     x = SinusoidalPositions(name="positions")(x)
     x = layers.Dropout(dropout, name="input_dropout")(x)
     for i in range(1, encoder_layers + 1):
-        x = encoder_block(x, d_model, num_heads, ff_units, dropout, causal, name=f"encoder_{i}")
+        x = encoder_block(x, d_model, num_heads, ff_units, dropout, causal, name=f"encoder_{i}", activation=activation,
+                          kernel_initializer=kernel_initializer)
     return x
 
 
@@ -142,9 +146,15 @@ def transformer_forecaster(
     decoder_layers: int = 1,
     dropout: float = 0.1,
     causal_encoder: bool = False,
+    activation: str = "relu",
+    kernel_initializer: str = "glorot_uniform",
     optimizer="adam",
     learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = 1.0,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     loss: str = "mse",
     name: str = "transformer_forecaster",
 ) -> keras.Model:
@@ -172,9 +182,15 @@ def transformer_forecaster(
         dropout: Dropout of every sub-layer and of the attention weights. Defaults to 0.1.
         causal_encoder: Let window step t attend only to steps up to t. Defaults to False
             (the window is all past: every step may see every other).
+        activation: Of the feed-forward networks' hidden layers. Defaults to ``"relu"`` (the paper's).
+        kernel_initializer: Of the feed-forward layers. Defaults to ``"glorot_uniform"``.
         optimizer: Optimiser name or a Keras optimizer. Defaults to ``"adam"``.
         learning_rate: Defaults to None: the optimiser's (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
         clipnorm: Gradient norm clip (attention trains unevenly without one). Defaults to 1.0.
+        clipvalue: Clip each gradient element. Defaults to None.
+        global_clipnorm: Clip all gradients together. Defaults to None.
+        recipe: A lecture's training recipe (``toolkit.builders.recipes``). Defaults to None.
         loss: Defaults to ``"mse"``.
         name: Defaults to ``"transformer_forecaster"``.
 
@@ -193,17 +209,21 @@ def transformer_forecaster(
     for key, value in (("window", window), ("n_features", n_features), ("outputs", outputs)):
         check_positive_int(key, value)
     _check_sizes(d_model, num_heads, ff_units, dropout, encoder_layers=encoder_layers, decoder_layers=decoder_layers)
+    check_dense_options(activation, kernel_initializer, dropout)
     check_output_and_loss("linear", loss, outputs)
     inputs = keras.Input(shape=(window, n_features), name="window")
-    memory = _encode(inputs, d_model, num_heads, ff_units, encoder_layers, dropout, bool(causal_encoder))
+    memory = _encode(inputs, d_model, num_heads, ff_units, encoder_layers, dropout, bool(causal_encoder), activation,
+                     kernel_initializer)
     y = HorizonQueries(outputs, d_model, name="horizon_queries")(memory)
     y = SinusoidalPositions(name="horizon_positions")(y)
     for j in range(1, decoder_layers + 1):
-        y = decoder_block(y, memory, d_model, num_heads, ff_units, dropout, name=f"decoder_{j}")
+        y = decoder_block(y, memory, d_model, num_heads, ff_units, dropout, name=f"decoder_{j}", activation=activation,
+                          kernel_initializer=kernel_initializer)
     y = layers.Dense(1, name="output")(y)
     forecast = layers.Reshape((outputs,), name="forecast")(y)
     model = keras.Model(inputs, forecast, name=name)
-    return compile_model(model, loss=loss, optimizer=optimizer, learning_rate=learning_rate, clipnorm=clipnorm)
+    return compile_model(model, loss=loss, optimizer=optimizer, learning_rate=learning_rate, momentum=momentum,
+                         clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe)
 
 
 @register("transformer_classifier", "attention", "keras-io's encoder-only Transformer classifier for sequences")
@@ -217,8 +237,15 @@ def transformer_classifier(
     encoder_layers: int = 2,
     mlp_units: int = 64,
     dropout: float = 0.1,
+    activation: str = "relu",
+    kernel_initializer: str = "glorot_uniform",
     optimizer="adam",
     learning_rate: float | None = None,
+    momentum: float | None = None,
+    clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     name: str = "transformer_classifier",
 ) -> keras.Model:
     """An encoder-only Transformer that labels whole sequences (keras-io, "Timeseries
@@ -237,8 +264,12 @@ def transformer_classifier(
         encoder_layers: Encoder blocks. Defaults to 2.
         mlp_units: Units of the head's hidden layer. Defaults to 64.
         dropout: Defaults to 0.1.
+        activation: Of the feed-forward and head layers. Defaults to ``"relu"``.
+        kernel_initializer: Defaults to ``"glorot_uniform"``.
         optimizer: Defaults to ``"adam"``.
         learning_rate: Defaults to None.
+        momentum, clipnorm, clipvalue, global_clipnorm, recipe: The shared training options
+            (``toolkit.builders.options``). Default to None.
         name: Defaults to ``"transformer_classifier"``.
 
     Returns:
@@ -253,15 +284,17 @@ def transformer_classifier(
     if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
         raise ValueError(f"`classes` must be an integer of at least 2. Received: classes={classes!r}")
     _check_sizes(d_model, num_heads, ff_units, dropout, encoder_layers=encoder_layers)
+    check_dense_options(activation, kernel_initializer, dropout)
     inputs = keras.Input(shape=(steps, n_features), name="sequence")
-    x = _encode(inputs, d_model, num_heads, ff_units, encoder_layers, dropout, False)
+    x = _encode(inputs, d_model, num_heads, ff_units, encoder_layers, dropout, False, activation, kernel_initializer)
     x = layers.GlobalAveragePooling1D(name="pool")(x)
-    x = layers.Dense(mlp_units, activation="relu", name="head")(x)
+    x = layers.Dense(mlp_units, name="head", **dense_kwargs(activation, kernel_initializer))(x)
     x = layers.Dropout(dropout, name="head_dropout")(x)
     outputs = layers.Dense(classes, activation="softmax", name="output")(x)
     model = keras.Model(inputs, outputs, name=name)
     return compile_model(model, loss="categorical_crossentropy", optimizer=optimizer, learning_rate=learning_rate,
-                         metrics=["accuracy"])
+                         momentum=momentum, clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm,
+                         recipe=recipe, metrics=["accuracy"])
 
 
 def attention_maps(model: keras.Model, window: np.ndarray, block: str = "encoder_1_attention") -> np.ndarray:

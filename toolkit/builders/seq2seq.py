@@ -15,7 +15,9 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from toolkit.builders._common import check_choice, check_positive_int, check_rate, compile_model
+from toolkit.builders._common import (
+    check_choice, check_dense_options, check_output_and_loss, check_positive_int, compile_model, initializer,
+)
 from toolkit.builders.fused import FusedLSTM
 from toolkit.builders.registry import register
 
@@ -30,9 +32,14 @@ def seq2seq_lstm(
     units: int = 64,
     cell: str = "lstm",
     dropout: float = 0.0,
+    kernel_initializer: str = "glorot_uniform",
     optimizer="adam",
     learning_rate: float | None = None,
+    momentum: float | None = None,
     clipnorm: float | None = 1.0,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
     loss: str = "mse",
     name: str = "seq2seq_lstm",
 ) -> keras.Model:
@@ -55,9 +62,14 @@ def seq2seq_lstm(
         units: Units of both RNNs. Defaults to 64.
         cell: ``"lstm"`` or ``"gru"``. Defaults to ``"lstm"``.
         dropout: Dropout on the decoder's outputs. Defaults to 0.0.
+        kernel_initializer: Input kernels of both RNNs and the output. Defaults to ``"glorot_uniform"``.
         optimizer: Defaults to ``"adam"``.
         learning_rate: Defaults to None (Adam's 1e-3).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
         clipnorm: Gradient norm clip. Defaults to 1.0.
+        clipvalue: Clip each gradient element. Defaults to None.
+        global_clipnorm: Clip all gradients together. Defaults to None.
+        recipe: A lecture's training recipe. Defaults to None.
         loss: Defaults to ``"mse"``.
         name: Defaults to ``"seq2seq_lstm"``.
 
@@ -76,17 +88,21 @@ def seq2seq_lstm(
     for key, value in (("window", window), ("n_features", n_features), ("outputs", outputs), ("units", units)):
         check_positive_int(key, value)
     check_choice("cell", cell, tuple(CELLS))
-    check_rate("dropout", dropout)
+    check_dense_options("linear", kernel_initializer, dropout)
+    check_output_and_loss("linear", loss, outputs)
     rnn = CELLS[cell]
+    init = initializer(kernel_initializer)
     past = keras.Input(shape=(window, n_features), name="window")
     teacher = keras.Input(shape=(outputs, 1), name="decoder_input")
-    _, *state = rnn(units, return_state=True, name=f"encoder_{cell}")(past)
-    sequence, *_ = rnn(units, return_sequences=True, return_state=True, name=f"decoder_{cell}")(
-        teacher, initial_state=state)
+    _, *state = rnn(units, return_state=True, kernel_initializer=init, name=f"encoder_{cell}")(past)
+    sequence, *_ = rnn(units, return_sequences=True, return_state=True, kernel_initializer=init,
+                       name=f"decoder_{cell}")(teacher, initial_state=state)
     sequence = layers.Dropout(dropout, name="decoder_dropout")(sequence)
-    forecast = layers.Reshape((outputs,), name="forecast")(layers.Dense(1, name="output")(sequence))
+    output = layers.Dense(1, kernel_initializer=init, name="output")(sequence)
+    forecast = layers.Reshape((outputs,), name="forecast")(output)
     model = keras.Model({"window": past, "decoder_input": teacher}, forecast, name=name)
-    return compile_model(model, loss=loss, optimizer=optimizer, learning_rate=learning_rate, clipnorm=clipnorm)
+    return compile_model(model, loss=loss, optimizer=optimizer, learning_rate=learning_rate, momentum=momentum,
+                         clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe)
 
 
 def teacher_inputs(targets: np.ndarray) -> np.ndarray:
