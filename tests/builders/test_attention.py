@@ -148,3 +148,21 @@ def make_reference() -> None:  # pragma: no cover - run by hand on TensorFlow to
     weights = {f"w{i}": w for i, w in enumerate(model.get_weights())}
     REFERENCE.parent.mkdir(exist_ok=True)
     np.savez(REFERENCE, x=x, y=model.predict(x, verbose=0), maps=attention_maps(model, x), **weights)
+
+
+def test_the_simulator_reads_an_initial_record_and_simulates_any_length():
+    from toolkit.builders.seq2seq import seq2seq_simulator, split_record
+
+    set_seed(0)
+    model = seq2seq_simulator(warmup=4, units=8)
+    assert model.count_params() == 4 * 8 * (1 + 1 + 8 + 1) + 4 * 8 * (1 + 8 + 1) + 8 + 1
+    rng = np.random.default_rng(5)
+    for steps in (20, 50):
+        inputs, targets = split_record(rng.normal(size=(2, steps)), rng.normal(size=(2, steps)), 4)
+        assert inputs["past"].shape == (2, 4, 2) and targets.shape == (2, steps - 4, 1)
+        assert model.predict(inputs, verbose=0).shape == (2, steps - 4, 1)
+    later = {key: value.copy() for key, value in inputs.items()}
+    later["inputs"][:, 30] += 3.0                                         # a later input changes no earlier output
+    before, after = model.predict(inputs, verbose=0), model.predict(later, verbose=0)
+    np.testing.assert_array_equal(before[:, :30], after[:, :30])
+    assert not np.allclose(before[:, 30:], after[:, 30:])

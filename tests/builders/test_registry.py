@@ -84,6 +84,14 @@ def teacher_forced():
     return {"x": inputs, "y": y, "batch_size": 32}, inputs
 
 
+def simulator_records():
+    from toolkit.builders.seq2seq import split_record
+
+    fit_args, _ = sequences()
+    inputs, targets = split_record(fit_args["x"], fit_args["y"], 5)
+    return {"x": inputs, "y": targets, "batch_size": 4}, inputs
+
+
 def shapes_to_classify(n=240, steps=20):
     labels = np.arange(n) % 3  # a rising, a falling and an oscillating sequence, with noise
     t = np.linspace(0, 1, steps)
@@ -135,6 +143,7 @@ CASES = {
     "transformer_forecaster": case({"window": 20, "outputs": 3, "d_model": 16, "num_heads": 2, "ff_units": 16},
                                    lambda: supervised(*multi_step_windows()), (278, 3), epochs=3),
     "seq2seq_lstm": case({"window": 20, "outputs": 3, "units": 8}, lambda: teacher_forced(), (278, 3), epochs=3),
+    "seq2seq_simulator": case({"n_inputs": 2, "warmup": 5, "units": 8}, lambda: simulator_records(), (12, 35, 1), epochs=3),
     "transformer_classifier": case({"steps": 20, "classes": 3, "d_model": 16, "num_heads": 2, "ff_units": 16,
                                     "mlp_units": 8}, lambda: supervised(*shapes_to_classify()), (240, 3), epochs=3),
     "burgers_pinn": case({"hidden_layers": 2, "units": 8}, lambda: supervised(*pinn_data(), batch=25), (100, 1)),

@@ -1,4 +1,5 @@
-"""System identification: NARX, RNN, LSTM and a bidirectional smoother on the Narendra-Li benchmark.
+"""System identification: NARX, RNN, LSTM, an encoder-decoder and a bidirectional smoother on the
+Narendra-Li benchmark.
 
 The system-identification notes, whole: the 4-200-300-1 sigmoid FFN as a NARX model
 trained one step ahead, recurrent networks trained on sub-sequences (or the whole
@@ -194,6 +195,27 @@ def run_sysid(config: SysidConfig, *, log=print) -> ScienceResult:
         record(name, kind, model.count_params(), fitted.epochs_run, fitted.seconds, prediction)
         histories[name], models[key] = fitted.history, model
 
+    # The encoder-decoder (many-to-many of unequal lengths): the encoder reads the first warm-up
+    # steps of a record, inputs and measured outputs (its initial condition); the decoder
+    # simulates the rest from the inputs alone.
+    if config.warmup > 0:
+        from toolkit.builders.seq2seq import seq2seq_simulator, split_record
+
+        set_seed(config.seed)
+        model = seq2seq_simulator(warmup=config.warmup, units=config.units, learning_rate=config.learning_rate)
+        x_fit, target = split_record(train.inputs, train.targets, config.warmup)
+        x_val, val_target = split_record(validation.inputs, validation.targets, config.warmup)
+        fitted = fit(model, x_fit, target, validation_data=(x_val, val_target), epochs=config.epochs,
+                     batch_size=config.batch_size, patience=config.patience, verbose=config.verbose)
+        y_start = (actual[None, :config.warmup] - records.y_mean) / records.y_std
+        x_test, _ = split_record(u_test[None, :], np.c_[y_start, np.zeros((1, config.test_points - config.warmup))],
+                                 config.warmup)
+        tail = unscale(model.predict(x_test, verbose=0)[0, :, 0])
+        record(f"encoder-decoder LSTM ({config.units} units)", "simulator", model.count_params(), fitted.epochs_run,
+               fitted.seconds, np.r_[actual[:config.warmup], tail],
+               f"reads the first {config.warmup} steps' outputs")
+        histories["encoder-decoder"], models["seq2seq"] = fitted.history, model
+
     steps = np.arange(config.test_points)
     show = slice(0, min(config.test_points, 300))
     simulators = [r for r in rows if r[1] == "simulator"]
@@ -221,5 +243,5 @@ def run_sysid(config: SysidConfig, *, log=print) -> ScienceResult:
     ]
     summary = (f"Best simulator on the test record: {best[0]}, free-run RMSE {best[5]:.3g} (fit {best[7]:.1f}%); "
                f"linear ARX {rows[0][5]:.3g}.")
-    return ScienceResult(kind="sysid", title="System identification: NARX, RNN, LSTM and a bidirectional smoother",
+    return ScienceResult(kind="sysid", title="System identification: NARX, RNN, LSTM, encoder-decoder and a bidirectional smoother",
                          summary=summary, sections=sections, metrics=metrics, config={}, models=models)
