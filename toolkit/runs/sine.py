@@ -42,7 +42,7 @@ class SineConfig:
     verbose: int = 2
 
     def quick_profile(self) -> "SineConfig":
-        return replace(self, points=300, free_run=50, epochs=2, function_points=200, quick=True)
+        return replace(self, points=300, free_run=50, epochs=10, function_points=200, quick=True)
 
     def validate(self) -> "SineConfig":
         positive(self, "points", "free_run", "epochs", "batch_size", "units", "function_points")

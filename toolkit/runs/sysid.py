@@ -67,7 +67,7 @@ class SysidConfig:
 
     def quick_profile(self) -> "SysidConfig":
         return replace(self, train_points=400, validation_points=200, test_points=200, sequence_length=50,
-                       stride=25, units=8, epochs=2, narx_epochs=2, quick=True)
+                       stride=25, units=8, epochs=10, narx_epochs=10, quick=True)
 
     def validate(self) -> "SysidConfig":
         positive(self, "train_points", "validation_points", "test_points", "stride", "units", "num_layers", "epochs",
