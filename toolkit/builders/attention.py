@@ -16,6 +16,8 @@ and nothing of the future can leak in (Informer's "generative" decoder, Zhou et 
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 from keras import layers, ops
@@ -26,6 +28,12 @@ from toolkit.builders._common import (
 from toolkit.builders.registry import register
 
 MAX_BLOCKS = 8
+
+# A one-step horizon has one decoder token: its causal self-attention takes a softmax over one
+# key (weight 1, as it should be), which Keras warns about on every trace as if a classifier
+# had one class. That case is intended here; only this message is silenced.
+warnings.filterwarnings("ignore", message=r"You are using a softmax over axis .* This axis has size 1",
+                        category=UserWarning)
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
