@@ -209,3 +209,19 @@ def test_help_answers_without_importing_the_numerical_stack():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_epochs_given_with_quick_beat_the_profile(monkeypatch, tmp_path):
+    import toolkit.runs.forecast as forecast
+
+    seen = []
+
+    def capture(request, config, out_dir, **kwargs):
+        seen.append(config)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(forecast, "forecast_job", capture)
+    for argv, epochs in ((["--quick", "--epochs", "5"], 5), (["--quick"], 3), ([], 20)):
+        with pytest.raises(SystemExit):
+            main(["forecast", "--offline", "--out", str(tmp_path), *argv])
+        assert seen[-1].epochs == epochs

@@ -142,7 +142,8 @@ def _add_forecast(commands) -> None:
                         "comparison (default: %(default)s, no search)")
     p.add_argument("--tune-minutes", type=float, default=None, metavar="MINUTES",
                    help="most minutes of each search (default: no limit)")
-    p.add_argument("--epochs", type=int, default=defaults.epochs, help="most epochs of each network (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"most epochs of each network (default: {defaults.epochs}; 3 with --quick, unless given)")
     p.add_argument("--batch-size", type=int, default=defaults.batch_size, help="(default: %(default)s)")
     p.add_argument("--patience", type=int, default=defaults.patience,
                    help="early-stopping patience in epochs (default: %(default)s)")
@@ -172,11 +173,16 @@ def _forecast(args) -> int:
                             features=tuple(args.features.split(",")), models=tuple(args.models.split(",")),
                             multistep=args.multistep, folds=args.folds, fold_mode=args.fold_mode,
                             refit=not args.frozen, gap=args.gap, calendar=args.calendar, cost_bps=args.cost_bps,
-                            mc_samples=args.mc_samples, epochs=args.epochs, batch_size=args.batch_size,
+                            mc_samples=args.mc_samples,
+                            epochs=ForecastConfig.epochs if args.epochs is None else args.epochs, batch_size=args.batch_size,
                             patience=args.patience, seed=args.seed, tune_trials=args.tune,
                             tune_minutes=args.tune_minutes, verbose=0 if args.quiet else 2)
     if args.quick:
         config = config.quick_profile()
+        if args.epochs is not None:  # a value given on the command line beats the profile's
+            from dataclasses import replace
+
+            config = replace(config, epochs=args.epochs)
     universe = len(args.tickers) > 1 or args.tickers_file is not None or args.executor != "local"
     request = PriceRequest(ticker=None if universe or not args.tickers else args.tickers[0], csv=args.csv,
                            start=args.start, end=args.end, offline=args.offline, cache_dir=args.cache_dir,

@@ -55,6 +55,18 @@ def test_arguments_are_checked_first():
         transformer_classifier(classes=1)
     with pytest.raises(ValueError, match="`cell` must be one of"):
         seq2seq_lstm(cell="rnn")
+    with pytest.raises(ValueError, match="`d_model` must be at most 1,024. Received: d_model=1000000"):
+        transformer_forecaster(d_model=10**6)
+    with pytest.raises(ValueError, match="`units` must be at most 4,096. Received: units=100000"):
+        seq2seq_lstm(units=10**5)
+    with pytest.raises(ValueError, match="`causal_encoder` must be True or False. Received: causal_encoder='yes'"):
+        transformer_forecaster(causal_encoder="yes")
+    with pytest.raises(ValueError, match=r"`targets` must be a 2-D array \(samples, outputs\). Received: shape=\(4,\)"):
+        teacher_inputs(np.zeros(4))
+    with pytest.raises(ValueError, match="`model` must be a seq2seq_lstm training model"):
+        seq2seq_inference(transformer_forecaster(window=8))
+    with pytest.raises(ValueError, match=r"`window` must hold windows of shape \(batch, 8, 1\). Received: shape=\(8, 1\)"):
+        attention_maps(transformer_forecaster(window=8), np.zeros((8, 1)))
 
 
 def _outputs_of(model, layer_name):

@@ -40,8 +40,9 @@ def test_index_lists_forecast_and_science_runs_newest_first(tmp_path):
     page = update_index(tmp_path).read_text()
     rows = index_rows(tmp_path)
     assert [r["folder"] for r in rows] == ["digits-1", "forecast-SPY-1"]
-    assert rows[1]["best"] == "lstm" and rows[1]["figure"] == "lstm: MAE 1.5, MASE 0.900"
-    assert rows[1]["settings"].startswith("default profile; models: naive, lstm (52,801 parameters); target log-return")
+    assert rows[1]["best"] == "lstm" and rows[1]["figure"] == "lstm: MAE 1.500, MASE 0.900"
+    assert rows[1]["settings"].startswith("default profile; models: naive, lstm (52,801 parameters); target log-return, "
+                                       "features close, window 60, horizon 1 (direct), 1 fold, seed 42")
     assert rows[0]["quick"] and "digits (quick)" in page
     assert 'href="forecast-SPY-1/report.html"' in page and 'href="digits-1/report.html"' in page
     assert "Beating naive" in page and "CNN 97.6%" in page and 'class="sortable"' in page
@@ -51,7 +52,7 @@ def test_index_names_no_best_model_when_nothing_beat_naive(tmp_path):
     # The lowest MAE is not "best" when the verdict says no model beats naive persistence.
     fake_run(tmp_path, "forecast-SPY-1", forecast_document(winner=False, quick=True))
     row = index_rows(tmp_path)[0]
-    assert row["best"] == "none beat naive" and row["figure"] == "naive: MAE 1.6, MASE 0.960"
+    assert row["best"] == "none beat naive" and row["figure"] == "naive: MAE 1.600, MASE 0.960"
     assert row["quick"] and row["settings"].startswith("quick profile (--quick: newest 1,000 rows, 3 epochs")
     assert ">none beat naive<" in update_index(tmp_path).read_text()
 
@@ -85,3 +86,10 @@ def test_runs_finishing_together_all_reach_the_index(tmp_path):
     page = (tmp_path / "index.html").read_text()
     folders = [p.name for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith(".")]
     assert len(folders) == 5 and all(f'href="{name}/report.html"' in page for name in folders)
+
+
+def test_a_run_of_naive_alone_names_no_best_and_no_loser(tmp_path):
+    document = forecast_document(winner=False)
+    document.update(ranking=["naive"], honesty={"naive": {"dm_beats": False}})
+    fake_run(tmp_path, "forecast-SPY-1", document)
+    assert index_rows(tmp_path)[0]["best"] == ""   # nothing was compared with naive

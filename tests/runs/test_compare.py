@@ -80,3 +80,9 @@ def test_compare_refuses_what_is_not_two_forecast_runs(two_runs, tmp_path, capsy
     (science / "metrics.json").write_text(json.dumps({"kind": "digits"}))
     with pytest.raises(UsageError, match="not a forecast run"):
         compare_job([str(first), str(science)], tmp_path)
+
+
+def test_the_same_run_twice_is_refused(two_runs, tmp_path):
+    _, first, _ = two_runs
+    with pytest.raises(UsageError, match=r"compare got the same run more than once \(.*\); give each run once"):
+        compare_job([str(first), str(first / "report.html")], tmp_path)

@@ -28,6 +28,9 @@ from toolkit.builders._common import (
 from toolkit.builders.registry import register
 
 MAX_BLOCKS = 8
+#: Largest sizes a builder accepts: far above what 2 cores train, far below what exhausts memory.
+MAX_SIZES = {"d_model": 1024, "num_heads": 64, "ff_units": 8192, "window": 10_000, "outputs": 1_000, "steps": 10_000,
+             "n_features": 1_000, "mlp_units": 8192}
 
 # A one-step horizon has one decoder token: its causal self-attention takes a softmax over one
 # key (weight 1, as it should be), which Keras warns about on every trace as if a classifier
@@ -119,8 +122,17 @@ def decoder_block(y, memory, d_model, num_heads, ff_units, dropout, name="decode
     return _feed_forward(y, d_model, ff_units, dropout, name, activation, kernel_initializer)
 
 
+def check_sizes(**sizes) -> None:
+    """Each size a positive integer no larger than :data:`MAX_SIZES` allows."""
+    for key, value in sizes.items():
+        check_positive_int(key, value)
+        if key in MAX_SIZES and value > MAX_SIZES[key]:
+            raise ValueError(f"`{key}` must be at most {MAX_SIZES[key]:,}. Received: {key}={value}")
+
+
 def _check_sizes(d_model, num_heads, ff_units, dropout, **blocks):
-    for key, value in (("d_model", d_model), ("num_heads", num_heads), ("ff_units", ff_units), *blocks.items()):
+    check_sizes(d_model=d_model, num_heads=num_heads, ff_units=ff_units)
+    for key, value in blocks.items():
         check_positive_int(key, value)
     if d_model % num_heads:
         raise ValueError(f"`d_model` must be a multiple of `num_heads`. Received: d_model={d_model}, "
@@ -214,8 +226,9 @@ def transformer_forecaster(
         >>> transformer_forecaster().count_params()
         30049
     """
-    for key, value in (("window", window), ("n_features", n_features), ("outputs", outputs)):
-        check_positive_int(key, value)
+    check_sizes(window=window, n_features=n_features, outputs=outputs)
+    if not isinstance(causal_encoder, bool):
+        raise ValueError(f"`causal_encoder` must be True or False. Received: causal_encoder={causal_encoder!r}")
     _check_sizes(d_model, num_heads, ff_units, dropout, encoder_layers=encoder_layers, decoder_layers=decoder_layers)
     check_dense_options(activation, kernel_initializer, dropout)
     check_output_and_loss("linear", loss, outputs)
@@ -287,8 +300,7 @@ def transformer_classifier(
         >>> transformer_classifier().count_params()
         19394
     """
-    for key, value in (("steps", steps), ("n_features", n_features), ("mlp_units", mlp_units)):
-        check_positive_int(key, value)
+    check_sizes(steps=steps, n_features=n_features, mlp_units=mlp_units)
     if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
         raise ValueError(f"`classes` must be an integer of at least 2. Received: classes={classes!r}")
     _check_sizes(d_model, num_heads, ff_units, dropout, encoder_layers=encoder_layers)
@@ -319,9 +331,14 @@ def attention_maps(model: keras.Model, window: np.ndarray, block: str = "encoder
     Raises:
         ValueError: ``block`` is not an attention layer of ``model``.
     """
+    window = np.asarray(window, dtype="float32")
+    expected = tuple(model.inputs[0].shape[1:])
+    if window.ndim != 3 or tuple(window.shape[1:]) != expected:
+        raise ValueError(f"`window` must hold windows of shape (batch, {', '.join(map(str, expected))}). "
+                         f"Received: shape={window.shape}; add the batch axis with window[None]")
     names = [layer.name for layer in model.layers if isinstance(layer, layers.MultiHeadAttention)]
     if block not in names:
         raise ValueError(f"`block` must name an attention layer of the model ({', '.join(names)}). "
                          f"Received: block={block!r}")
     probe = keras.Model(model.inputs, model.get_layer(block).output[1])
-    return np.asarray(probe.predict(np.asarray(window, dtype="float32"), verbose=0))
+    return np.asarray(probe.predict(window, verbose=0))

@@ -22,6 +22,7 @@ from toolkit.builders.fused import FusedLSTM
 from toolkit.builders.registry import register
 
 CELLS = {"lstm": FusedLSTM, "gru": layers.GRU}
+MAX_UNITS = 4096  # as the forecast's lstm_units
 
 
 @register("seq2seq_lstm", "recurrent", "Encoder-decoder LSTM (one-to-many), teacher forcing in training")
@@ -75,7 +76,8 @@ def seq2seq_lstm(
 
     Returns:
         A compiled ``keras.Model`` with inputs ``{"window": (batch, window, n_features),
-        "decoder_input": (batch, outputs, 1)}`` and output ``(batch, outputs)``.
+        "decoder_input": (batch, outputs, 1)}`` and output ``(batch, outputs)``: give it a dict,
+        ``model.fit({"window": x, "decoder_input": teacher_inputs(y)}, y)``.
 
     Raises:
         ValueError: A size that is not a positive integer, an unknown cell, or a dropout
@@ -85,8 +87,12 @@ def seq2seq_lstm(
         >>> seq2seq_lstm().count_params()
         33857
     """
-    for key, value in (("window", window), ("n_features", n_features), ("outputs", outputs), ("units", units)):
-        check_positive_int(key, value)
+    from toolkit.builders.attention import check_sizes
+
+    check_sizes(window=window, n_features=n_features, outputs=outputs)
+    check_positive_int("units", units)
+    if units > MAX_UNITS:
+        raise ValueError(f"`units` must be at most {MAX_UNITS:,}. Received: units={units}")
     check_choice("cell", cell, tuple(CELLS))
     check_dense_options("linear", kernel_initializer, dropout)
     check_output_and_loss("linear", loss, outputs)
@@ -109,6 +115,8 @@ def teacher_inputs(targets: np.ndarray) -> np.ndarray:
     """The decoder's teacher-forced inputs for targets ``(m, outputs)``: each step reads the
     step before it, the first a zero start token. Returns ``(m, outputs, 1)`` float32."""
     targets = np.asarray(targets, dtype="float32")
+    if targets.ndim != 2:
+        raise ValueError(f"`targets` must be a 2-D array (samples, outputs). Received: shape={targets.shape}")
     shifted = np.concatenate([np.zeros((len(targets), 1), "float32"), targets[:, :-1]], axis=1)
     return shifted[..., None]
 
@@ -117,7 +125,11 @@ def seq2seq_inference(model: keras.Model) -> keras.Model:
     """The free-running model of a :func:`seq2seq_lstm` training model, sharing its weights:
     ``(batch, window, n_features) -> (batch, outputs)``, each decoder step reading the
     decoder's own previous output (the first a zero start token)."""
-    cell = "lstm" if any(layer.name == "encoder_lstm" for layer in model.layers) else "gru"
+    names = {layer.name for layer in model.layers}
+    cell = next((c for c in CELLS if {f"encoder_{c}", f"decoder_{c}", "output", "decoder_dropout"} <= names), None)
+    if cell is None:
+        raise ValueError(f"`model` must be a seq2seq_lstm training model (layers encoder_lstm / decoder_lstm, or the "
+                         f"GRU's). Received: a model named {model.name!r}")
     encoder, decoder = model.get_layer(f"encoder_{cell}"), model.get_layer(f"decoder_{cell}")
     output, dropout = model.get_layer("output"), model.get_layer("decoder_dropout")
     window_shape = model.input["window"].shape[1:] if isinstance(model.input, dict) else model.inputs[0].shape[1:]
@@ -183,6 +195,8 @@ def seq2seq_simulator(
     """
     for key, value in (("n_inputs", n_inputs), ("warmup", warmup), ("units", units)):
         check_positive_int(key, value)
+    if units > MAX_UNITS:
+        raise ValueError(f"`units` must be at most {MAX_UNITS:,}. Received: units={units}")
     check_choice("cell", cell, tuple(CELLS))
     check_dense_options("linear", kernel_initializer, 0.0)
     check_output_and_loss("linear", loss, 1)

@@ -148,7 +148,11 @@ class KerasForecaster(WindowForecaster):
         except (AttributeError, ValueError):
             raise ValueError("has no input shape yet: start it with keras.Input(shape=(window, n_features)), as "
                              "the toolkit's builders do") from None
-        if isinstance(inputs, list) or not isinstance(inputs, tuple) or (
+        if isinstance(inputs, (list, dict)):
+            raise ValueError(f"takes several inputs ({inputs}); the run feeds one window per forecast. For the "
+                             "encoder-decoder use the built-in model seq2seq (Seq2SeqForecaster), or write a "
+                             "Forecaster for your model")
+        if not isinstance(inputs, tuple) or (
                 tuple(inputs[1:]) not in (expected, (shape.window * shape.n_features,))):
             raise ValueError(f"takes inputs of shape {inputs}; the run feeds windows of shape "
                              f"(None, {shape.window}, {shape.n_features}), or (None, "

@@ -75,7 +75,7 @@ class Seq2SeqForecaster(KerasForecaster):
         self.mc_samples_ = context.mc_samples
         epochs = context.fixed_epochs or self.epochs or context.epochs
         batch_size = self.batch_size or context.batch_size
-        context.log(f"[{context.name}] training {self.title} ({self.n_params_:,} parameters, teacher forcing), "
+        context.log(f"[{context.name}] training {self.title} ({self.n_params_:,} parameters), "
                     + (f"up to {epochs} epochs" if validation else f"{epochs} epoch(s) on all rows")
                     + f", batch {batch_size}")
         pair = lambda w, t: {"window": w, "decoder_input": teacher_inputs(t)}  # noqa: E731

@@ -56,28 +56,38 @@ def _forecast_row(folder: Path, document: dict) -> dict:
     # Name a best model only when it beat naive persistence, as the verdict does.
     winners = [name for name in ranking if name != "naive" and (honesty.get(name) or {}).get("dm_beats")]
     best = winners[0] if winners else ""
+    compared = [name for name in ranking if name != "naive"]
     shown = best or ("naive" if "naive" in ranking else (ranking[0] if ranking else ""))
     steps = (document.get("step_metrics") or {}).get(shown) or [{}]
     headline = steps[-1]
     config = document.get("config") or {}
-    figure = f"MAE {headline.get('MAE', float('nan')):.4g}, MASE {headline.get('MASE', float('nan')):.3f}"
+    from toolkit.reports.html import column_decimals
+
+    mae = headline.get("MAE", float("nan"))
+    figure = f"MAE {mae:,.{column_decimals([mae])}f}, MASE {headline.get('MASE', float('nan')):.3f}"
     folds = config.get("folds")
     return {
         "kind": "forecast", "series": document.get("ticker", folder.name),
         "finished": document.get("finished_at", ""),
-        "best": best or ("none beat naive" if honesty else ""),
+        "best": best or ("none beat naive" if honesty and compared else ""),
         "figure": (f"{shown}: " if shown else "") + figure,
         "verdict": document.get("verdict", ""),
         "quick": bool(config.get("quick")),
         "settings": f"{_profile(document)}; models: {_models(document)}; target {config.get('target')}, "
-                    f"window {config.get('window')}, horizon {config.get('horizon')}, "
-                    f"{folds} fold{'' if folds == 1 else 's'}, seed {config.get('seed')}",
+                    f"features {', '.join(config.get('features') or ['close'])}, window {config.get('window')}, "
+                    f"horizon {config.get('horizon')} ({config.get('multistep', 'direct')}), "
+                    f"{folds} fold{'' if folds == 1 else 's'}, seed {config.get('seed')}"
+                    + (f", tuned ({config.get('tune_trials')} trials)" if config.get("tune_trials") else ""),
     }
 
 
 def _science_row(folder: Path, document: dict) -> dict:
     config = document.get("config") or {}
     quick = bool(isinstance(config, dict) and config.get("quick"))
+    if document.get("kind") == "compare":
+        return {"kind": "compare", "series": document.get("title", folder.name), "finished": document.get("finished_at", ""),
+                "best": "", "figure": "", "verdict": document.get("summary", ""), "quick": False,
+                "settings": f"{len(document.get('runs') or [])} runs compared"}
     return {"kind": document.get("kind", "science"), "series": document.get("title", folder.name),
             "finished": document.get("finished_at", ""), "best": "", "figure": "",
             "verdict": document.get("summary", ""), "quick": quick,

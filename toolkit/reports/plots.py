@@ -347,7 +347,8 @@ def attention_figure(weights: np.ndarray, title: str, positions: list[str] | Non
     ax.set_yticks(range(heads), [f"head {h + 1}" for h in range(heads)])
     labels = positions or [str(i + 1) for i in range(width)]
     step = max(1, width // 20)
-    ax.set_xticks(range(0, width, step), labels[::step], rotation=45 if width > 12 else 0, fontsize=8)
+    ticks = list(range(width - 1, -1, -step))[::-1]  # always label the last step
+    ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=45 if width > 12 else 0, fontsize=8)
     ax.set_xlabel("attended input step")
     ax.set_title(title, fontsize=10)
     figure.colorbar(image, ax=ax, shrink=0.9, label="weight")

@@ -114,6 +114,10 @@ def compare_job(runs: list[str], out_dir, *, log=print) -> Path:
     if len(runs) < 2:
         raise UsageError(f"compare needs at least two forecast runs. Received: {len(runs)}")
     documents = [load_run(run) for run in runs]
+    folders = [d["_folder"].resolve() for d in documents]
+    twice = sorted({str(f) for f in folders if folders.count(f) > 1})
+    if twice:
+        raise UsageError(f"compare got the same run more than once ({', '.join(twice)}); give each run once")
     out_dir = ensure_writable_dir(out_dir)
     tables = comparison(documents)
     finished = datetime.now(timezone.utc).isoformat(timespec="seconds")

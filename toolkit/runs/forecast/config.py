@@ -167,8 +167,9 @@ class ForecastConfig:
         """How heavy the run was, in words: the quick profile, the defaults, or the settings
         that differ from them (the runs index and compare show it)."""
         if self.quick:
-            return (f"quick profile (--quick: newest {self.max_rows:,} rows, {self.epochs} epochs, "
-                    f"{self.lstm_units}-unit LSTM; a pipeline check, not the lecture model's numbers)")
+            lstm = f", {self.lstm_units}-unit LSTM" if "lstm" in self.models else ""
+            return (f"quick profile (--quick: newest {self.max_rows:,} rows, {self.epochs} epochs{lstm}; "
+                    "a pipeline check, not the lecture model's numbers)")
         default = ForecastConfig()
         changed = [f"{key} {getattr(self, key)}" for key in PROFILE_KEYS if getattr(self, key) != getattr(default, key)]
         return "custom: " + ", ".join(changed) if changed else "default profile"

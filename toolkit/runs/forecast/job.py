@@ -190,7 +190,10 @@ def forecast_job(request, config: ForecastConfig, out_dir, *, models=None, log: 
     result.seconds = {"data": data_seconds, "backtest and scoring": wall - final, "final refit": final}
     log("[report] writing ...")
     path = write_forecast_report(result, out_dir)
-    ranking = ", ".join(f"{name} {result.headline[name]['MAE']:.4g}" for name in result.ranking)
+    from toolkit.reports.html import column_decimals
+
+    decimals = column_decimals([result.headline[name]["MAE"] for name in result.ranking])
+    ranking = ", ".join(f"{name} {result.headline[name]['MAE']:.{decimals}f}" for name in result.ranking)
     log(f"[result] test MAE: {ranking}")
     log(f"[result] {result.verdict}")
     log(f"[result] next {result.config.horizon} trading day(s) on the {result.calendar.name} calendar from "

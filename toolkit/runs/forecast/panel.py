@@ -59,11 +59,15 @@ def fold_metrics(fold, series) -> dict[str, dict[str, float]]:
 
 
 def _binomial(inside_last: np.ndarray, horizon: int) -> dict:
-    """Coverage at the last step with its 95% Clopper-Pearson interval, counting every
-    ``horizon``-th forecast as independent (overlapping h-step targets share moves)."""
-    independent = inside_last[::-1][::horizon]
-    low, high = coverage_interval(int(independent.sum()), len(independent))
-    return {"scored": len(independent), "ci": (low, high)}
+    """Coverage at the last step with its 95% Clopper-Pearson interval. Overlapping h-step
+    targets share moves, so the interval is that of the same coverage over ``ceil(n / h)``
+    independent forecasts (the effective count): centred on the coverage shown, as wide as
+    the information in it."""
+    n = len(inside_last)
+    scored = -(-n // horizon)
+    covered = int(round(float(inside_last.mean()) * scored)) if n else 0
+    low, high = coverage_interval(covered, scored)
+    return {"scored": scored, "ci": (low, high)}
 
 
 def _interval_table(actual, lower, upper, level, fold_of) -> dict:
@@ -79,6 +83,7 @@ def _interval_table(actual, lower, upper, level, fold_of) -> dict:
         "scored": pooled["scored"], "ci": pooled["ci"],
         "miscalibrated": bool(not pooled["ci"][0] <= level <= pooled["ci"][1]),
         "by_fold": [float(inside[fold_of == f].mean()) for f in folds],
+        "by_fold_last": [float(inside[fold_of == f, -1].mean()) for f in folds],
         "by_fold_ci": [_binomial(inside[fold_of == f, -1], horizon)["ci"] for f in folds],
         "by_step": [float(inside[:, h].mean()) for h in range(actual.shape[1])],
         "fold_step": [[float(inside[fold_of == f, h].mean()) for h in range(actual.shape[1])] for f in folds],
@@ -151,6 +156,10 @@ def score(folds, series, horizon: int, cost_bps: float, sigma, pairs: dict[str, 
     honesty = {}
     for name, predicted in predictions.items():
         dm = diebold_mariano(actual[:, -1], predicted[:, -1], naive_last, horizon)
+        # Overlapping h-step moves share days: the direction test counts every h-th forecast
+        # only (independent under the null), newest first.
+        keep = slice(None, None, -horizon)
+        tested = pesaran_timmermann(actual[keep, -1], predicted[keep, -1], origin_prices[keep])
         direction = pesaran_timmermann(actual[:, -1], predicted[:, -1], origin_prices)
         moves = move_test(actual[:, -1], predicted[:, -1], origin_prices, horizon)
         last = step_metrics[name][-1]
@@ -158,8 +167,8 @@ def score(folds, series, horizon: int, cost_bps: float, sigma, pairs: dict[str, 
             "MASE": last["MASE"], "MAE_bp": last["MAE_bp"],
             "theil_u": theil_u(actual[:, -1], predicted[:, -1], naive_last),
             "DirAcc": direction.hit_rate, "base_rate": direction.base_rate, "up_calls": direction.up_calls,
-            "dir_calls": direction.calls, "pt_stat": direction.statistic, "pt_p": direction.p_value,
-            "dir_skilled": direction.skilled(SIGNIFICANCE),
+            "dir_calls": direction.calls, "pt_stat": tested.statistic, "pt_p": tested.p_value,
+            "pt_calls": tested.calls, "dir_skilled": tested.skilled(SIGNIFICANCE),
             "dm_stat": dm.statistic, "dm_p": dm.p_value, "dm_better": dm.model_better,
             "move_slope": moves.slope, "move_stat": moves.statistic, "move_p": moves.p_value,
             "move_r2": moves.r_squared, "move_evidence": moves.evidence(SIGNIFICANCE),
