@@ -203,8 +203,8 @@ class KerasForecaster(WindowForecaster):
         callbacks = [] if context.on_epoch is None else [_epoch_report(context.on_epoch)]
         try:
             self.training_ = fit(
-                self.model_, self._inputs(x), y,
-                validation_data=(self._inputs(validation[0]), validation[1]) if validation else None,
+                self.model_, *self._training_data(x, y),
+                validation_data=self._training_data(*validation) if validation else None,
                 epochs=epochs, batch_size=batch_size, patience=self.patience or context.patience,
                 verbose=context.verbose, callbacks=callbacks,
             )
@@ -212,6 +212,14 @@ class KerasForecaster(WindowForecaster):
             raise TrainingError(f"{self.title}: {err}") from None
         context.log(f"[{context.name}] {self.training_.epochs_run} epoch(s) in {self.training_.seconds:.1f} s on "
                     f"{self.training_.device}" + (f"; kept epoch {self.training_.best_epoch}" if validation else ""))
+        self._fitted(context)
+
+    def _training_data(self, x, y) -> tuple:
+        """What ``fit`` trains on for windows ``x`` and targets ``y``: ``(inputs, targets)``."""
+        return self._inputs(x), y
+
+    def _fitted(self, context: FitContext) -> None:
+        """Set what prediction needs once training is done."""
         self.interval_ = self._interval_kind(context)
 
     def _interval_kind(self, context: FitContext) -> str | None:

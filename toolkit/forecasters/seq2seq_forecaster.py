@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from toolkit.forecasters.base import FitContext, Forecaster, InputShape
-from toolkit.forecasters.keras_forecaster import KerasForecaster, _epoch_report
+from toolkit.forecasters.keras_forecaster import KerasForecaster
 
 
 class Seq2SeqForecaster(KerasForecaster):
@@ -62,33 +62,14 @@ class Seq2SeqForecaster(KerasForecaster):
             raise ValueError(f"outputs shape {model.output_shape}; {shape.needs()} needs (None, {shape.outputs})")
         return False, False
 
-    def fit_windows(self, x, y, validation, context: FitContext):
-        from toolkit.builders.seq2seq import seq2seq_inference, teacher_inputs
-        from toolkit.errors import TrainingError
-        from toolkit.training import fit, set_seed
+    def _training_data(self, x, y) -> tuple:
+        from toolkit.builders.seq2seq import teacher_inputs
 
-        shape = InputShape(x.shape[1], x.shape[2], y.shape[1])
-        set_seed(context.seed)
-        self.model_ = self.build(shape)
-        self.flat_, self.gaussian_ = self.layout(self.model_, shape)
-        self.n_params_ = self.model_.count_params()
-        self.mc_samples_ = context.mc_samples
-        epochs = context.fixed_epochs or self.epochs or context.epochs
-        batch_size = self.batch_size or context.batch_size
-        context.log(f"[{context.name}] training {self.title} ({self.n_params_:,} parameters), "
-                    + (f"up to {epochs} epochs" if validation else f"{epochs} epoch(s) on all rows")
-                    + f", batch {batch_size}")
-        pair = lambda w, t: {"window": w, "decoder_input": teacher_inputs(t)}  # noqa: E731
-        callbacks = [] if context.on_epoch is None else [_epoch_report(context.on_epoch)]
-        try:
-            self.training_ = fit(self.model_, pair(x, y), y,
-                                 validation_data=(pair(*validation), validation[1]) if validation else None,
-                                 epochs=epochs, batch_size=batch_size, patience=self.patience or context.patience,
-                                 verbose=context.verbose, callbacks=callbacks)
-        except TrainingError as err:
-            raise TrainingError(f"{self.title}: {err}") from None
-        context.log(f"[{context.name}] {self.training_.epochs_run} epoch(s) in {self.training_.seconds:.1f} s on "
-                    f"{self.training_.device}" + (f"; kept epoch {self.training_.best_epoch}" if validation else ""))
+        return {"window": x, "decoder_input": teacher_inputs(y)}, y  # teacher forcing
+
+    def _fitted(self, context: FitContext) -> None:
+        from toolkit.builders.seq2seq import seq2seq_inference
+
         self.free_running_ = seq2seq_inference(self.model_)
         self.interval_ = None
 
