@@ -144,7 +144,7 @@ class Forgetful(Forecaster):
     ("r=sklearn.linear_model:Rige", "model 'r': sklearn.linear_model has no attribute 'Rige'; check the name after ':'"),
     ("r=nowhere/absent.py:f", "model 'r': no file "),
     ("r=stacked_gruu", "model 'r': 'stacked_gruu' is not a toolkit builder that forecasts windows; choose one of "
-                       "cnn_lstm, conv1d, gaussian_mlp, mlp_regressor, stacked_gru, stacked_lstm,"),
+                       "cnn_lstm, conv1d, gaussian_mlp, mlp_regressor, stacked_gru, stacked_lstm, transformer_forecaster,"),
     ("r=examples/user_models.py", "model 'r': 'examples/user_models.py' names a file but not what in it; add ':'"),
     ("r=sklearn.linear_model:Ridge,r=sklearn.linear_model:Lasso",
      "model 'r' is defined twice (r=sklearn.linear_model:Ridge and r=sklearn.linear_model:Lasso); keep one"),

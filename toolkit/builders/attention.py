@@ -171,7 +171,7 @@ def transformer_forecaster(
     optimizer="adam",
     learning_rate: float | None = None,
     momentum: float | None = None,
-    clipnorm: float | None = 1.0,
+    clipnorm: float | None = None,
     clipvalue: float | None = None,
     global_clipnorm: float | None = None,
     recipe: str | None = None,
@@ -207,9 +207,10 @@ def transformer_forecaster(
         optimizer: Optimiser name or a Keras optimizer. Defaults to ``"adam"``.
         learning_rate: Defaults to None: the optimiser's (1e-3 for Adam).
         momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
-        clipnorm: Gradient norm clip (attention trains unevenly without one). Defaults to 1.0.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
         clipvalue: Clip each gradient element. Defaults to None.
-        global_clipnorm: Clip all gradients together. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None: 1.0
+            when no other clip is given (attention trains unevenly without one).
         recipe: A lecture's training recipe (``toolkit.builders.recipes``). Defaults to None.
         loss: Defaults to ``"mse"``.
         name: Defaults to ``"transformer_forecaster"``.
@@ -232,6 +233,8 @@ def transformer_forecaster(
     _check_sizes(d_model, num_heads, ff_units, dropout, encoder_layers=encoder_layers, decoder_layers=decoder_layers)
     check_dense_options(activation, kernel_initializer, dropout)
     check_output_and_loss("linear", loss, outputs)
+    if clipnorm is None and clipvalue is None and global_clipnorm is None:
+        global_clipnorm = 1.0
     inputs = keras.Input(shape=(window, n_features), name="window")
     memory = _encode(inputs, d_model, num_heads, ff_units, encoder_layers, dropout, bool(causal_encoder), activation,
                      kernel_initializer)
@@ -289,8 +292,11 @@ def transformer_classifier(
         kernel_initializer: Defaults to ``"glorot_uniform"``.
         optimizer: Defaults to ``"adam"``.
         learning_rate: Defaults to None.
-        momentum, clipnorm, clipvalue, global_clipnorm, recipe: The shared training options
-            (``toolkit.builders.options``). Default to None.
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element. Defaults to None.
+        global_clipnorm: Clip all gradients together. Defaults to None.
+        recipe: A lecture's training recipe. Defaults to None.
         name: Defaults to ``"transformer_classifier"``.
 
     Returns:
@@ -305,6 +311,7 @@ def transformer_classifier(
         raise ValueError(f"`classes` must be an integer of at least 2. Received: classes={classes!r}")
     _check_sizes(d_model, num_heads, ff_units, dropout, encoder_layers=encoder_layers)
     check_dense_options(activation, kernel_initializer, dropout)
+    check_output_and_loss("softmax", "categorical_crossentropy", classes)
     inputs = keras.Input(shape=(steps, n_features), name="sequence")
     x = _encode(inputs, d_model, num_heads, ff_units, encoder_layers, dropout, False, activation, kernel_initializer)
     x = layers.GlobalAveragePooling1D(name="pool")(x)

@@ -37,7 +37,7 @@ def seq2seq_lstm(
     optimizer="adam",
     learning_rate: float | None = None,
     momentum: float | None = None,
-    clipnorm: float | None = 1.0,
+    clipnorm: float | None = None,
     clipvalue: float | None = None,
     global_clipnorm: float | None = None,
     recipe: str | None = None,
@@ -67,9 +67,10 @@ def seq2seq_lstm(
         optimizer: Defaults to ``"adam"``.
         learning_rate: Defaults to None (Adam's 1e-3).
         momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
-        clipnorm: Gradient norm clip. Defaults to 1.0.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
         clipvalue: Clip each gradient element. Defaults to None.
-        global_clipnorm: Clip all gradients together. Defaults to None.
+        global_clipnorm: Clip all gradients together. Defaults to None: 1.0 when no other clip
+            is given.
         recipe: A lecture's training recipe. Defaults to None.
         loss: Defaults to ``"mse"``.
         name: Defaults to ``"seq2seq_lstm"``.
@@ -98,6 +99,8 @@ def seq2seq_lstm(
     check_output_and_loss("linear", loss, outputs)
     rnn = CELLS[cell]
     init = initializer(kernel_initializer)
+    if clipnorm is None and clipvalue is None and global_clipnorm is None:
+        global_clipnorm = 1.0
     past = keras.Input(shape=(window, n_features), name="window")
     teacher = keras.Input(shape=(outputs, 1), name="decoder_input")
     _, *state = rnn(units, return_state=True, kernel_initializer=init, name=f"encoder_{cell}")(past)
@@ -158,7 +161,7 @@ def seq2seq_simulator(
     momentum: float | None = None,
     clipnorm: float | None = None,
     clipvalue: float | None = None,
-    global_clipnorm: float | None = 1.0,
+    global_clipnorm: float | None = None,
     recipe: str | None = None,
     loss: str = "mse",
     name: str = "seq2seq_simulator",
@@ -180,8 +183,12 @@ def seq2seq_simulator(
         kernel_initializer: Defaults to ``"glorot_uniform"``.
         optimizer: Defaults to ``"adam"``.
         learning_rate: Defaults to None.
-        momentum, clipnorm, clipvalue, recipe: Shared training options. Default to None.
-        global_clipnorm: Defaults to 1.0.
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element. Defaults to None.
+        global_clipnorm: Clip all gradients together. Defaults to None: 1.0 when no other clip
+            is given.
+        recipe: A lecture's training recipe. Defaults to None.
         loss: Defaults to ``"mse"``.
         name: Defaults to ``"seq2seq_simulator"``.
 
@@ -201,6 +208,8 @@ def seq2seq_simulator(
     check_dense_options("linear", kernel_initializer, 0.0)
     check_output_and_loss("linear", loss, 1)
     rnn, init = CELLS[cell], initializer(kernel_initializer)
+    if clipnorm is None and clipvalue is None and global_clipnorm is None:
+        global_clipnorm = 1.0
     past = keras.Input(shape=(warmup, n_inputs + 1), name="past")
     inputs = keras.Input(shape=(None, n_inputs), name="inputs")
     _, *state = rnn(units, return_state=True, kernel_initializer=init, name=f"encoder_{cell}")(past)

@@ -111,7 +111,12 @@ def load_reference(name: str, ref: str, base: Path | None = None, log: Callable[
                              f"{ref}:my_builder")
         from toolkit.builders import registered
 
-        forecasting = {spec.name: spec for spec in registered() if _takes_windows(spec.build)}
+        # The encoder-decoder trains on two inputs (teacher forcing): the built-in model seq2seq runs it.
+        forecasting = {spec.name: spec for spec in registered()
+                       if _takes_windows(spec.build) and spec.name != "seq2seq_lstm"}
+        if ref == "seq2seq_lstm":
+            raise UsageError(f"model {name!r}: seq2seq_lstm trains on two inputs (teacher forcing); use the built-in "
+                             "model seq2seq, or Seq2SeqForecaster(units=...) in Python")
         if ref not in forecasting:
             raise UsageError(f"model {name!r}: {ref!r} is not a toolkit builder that forecasts windows; choose one of "
                              f"{', '.join(sorted(forecasting))}, or give 'package.module:ATTR' / "
