@@ -14,6 +14,27 @@ def check_positive_int(name: str, value) -> None:
         raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
 
 
+#: Largest sizes the attention and encoder-decoder builders accept: far above what 2 cores
+#: train, far below what exhausts memory (units as the forecast's lstm_units).
+MAX_SIZES = {"d_model": 1024, "num_heads": 64, "ff_units": 8192, "window": 10_000, "outputs": 1_000, "steps": 10_000,
+             "n_features": 1_000, "mlp_units": 8192, "units": 4096}
+
+
+def check_sizes(**sizes) -> None:
+    """Each size a positive integer no larger than :data:`MAX_SIZES` allows."""
+    for key, value in sizes.items():
+        check_positive_int(key, value)
+        if key in MAX_SIZES and value > MAX_SIZES[key]:
+            raise ValueError(f"`{key}` must be at most {MAX_SIZES[key]:,}. Received: {key}={value}")
+
+
+def default_clip(clipnorm, clipvalue, global_clipnorm, norm: float = 1.0):
+    """``global_clipnorm``, or ``norm`` when no clip at all was asked for: the default of models
+    that train unevenly without one (attention, encoder-decoders), which still combines with
+    any clip the caller gives."""
+    return norm if clipnorm is None and clipvalue is None and global_clipnorm is None else global_clipnorm
+
+
 def check_units(name: str, values, allow_empty: bool = False) -> tuple[int, ...]:
     """A layer-size argument as a tuple of positive integers."""
     values = (values,) if isinstance(values, int) else tuple(values)

@@ -23,14 +23,12 @@ import numpy as np
 from keras import layers, ops
 
 from toolkit.builders._common import (
-    check_dense_options, check_output_and_loss, check_positive_int, check_rate, compile_model, dense_kwargs,
+    check_dense_options, check_output_and_loss, check_positive_int, check_rate, check_sizes, compile_model,
+    default_clip, dense_kwargs,
 )
 from toolkit.builders.registry import register
 
 MAX_BLOCKS = 8
-#: Largest sizes a builder accepts: far above what 2 cores train, far below what exhausts memory.
-MAX_SIZES = {"d_model": 1024, "num_heads": 64, "ff_units": 8192, "window": 10_000, "outputs": 1_000, "steps": 10_000,
-             "n_features": 1_000, "mlp_units": 8192}
 
 # A one-step horizon has one decoder token: its causal self-attention takes a softmax over one
 # key (weight 1, as it should be), which Keras warns about on every trace as if a classifier
@@ -120,14 +118,6 @@ def decoder_block(y, memory, d_model, num_heads, ff_units, dropout, name="decode
     y = _residual(y, _attention(y, memory, num_heads, d_model, dropout, False, f"{name}_cross_attention"), dropout,
                   f"{name}_cross_attention")
     return _feed_forward(y, d_model, ff_units, dropout, name, activation, kernel_initializer)
-
-
-def check_sizes(**sizes) -> None:
-    """Each size a positive integer no larger than :data:`MAX_SIZES` allows."""
-    for key, value in sizes.items():
-        check_positive_int(key, value)
-        if key in MAX_SIZES and value > MAX_SIZES[key]:
-            raise ValueError(f"`{key}` must be at most {MAX_SIZES[key]:,}. Received: {key}={value}")
 
 
 def _check_sizes(d_model, num_heads, ff_units, dropout, **blocks):
@@ -233,8 +223,7 @@ def transformer_forecaster(
     _check_sizes(d_model, num_heads, ff_units, dropout, encoder_layers=encoder_layers, decoder_layers=decoder_layers)
     check_dense_options(activation, kernel_initializer, dropout)
     check_output_and_loss("linear", loss, outputs)
-    if clipnorm is None and clipvalue is None and global_clipnorm is None:
-        global_clipnorm = 1.0
+    global_clipnorm = default_clip(clipnorm, clipvalue, global_clipnorm)
     inputs = keras.Input(shape=(window, n_features), name="window")
     memory = _encode(inputs, d_model, num_heads, ff_units, encoder_layers, dropout, bool(causal_encoder), activation,
                      kernel_initializer)

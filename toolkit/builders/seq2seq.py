@@ -16,13 +16,13 @@ import numpy as np
 from keras import layers, ops
 
 from toolkit.builders._common import (
-    check_choice, check_dense_options, check_output_and_loss, check_positive_int, compile_model, initializer,
+    check_choice, check_dense_options, check_output_and_loss, check_positive_int, check_sizes, compile_model,
+    default_clip, initializer,
 )
 from toolkit.builders.fused import FusedLSTM
 from toolkit.builders.registry import register
 
 CELLS = {"lstm": FusedLSTM, "gru": layers.GRU}
-MAX_UNITS = 4096  # as the forecast's lstm_units
 
 
 @register("seq2seq_lstm", "recurrent", "Encoder-decoder LSTM (one-to-many), teacher forcing in training")
@@ -88,19 +88,13 @@ def seq2seq_lstm(
         >>> seq2seq_lstm().count_params()
         33857
     """
-    from toolkit.builders.attention import check_sizes
-
-    check_sizes(window=window, n_features=n_features, outputs=outputs)
-    check_positive_int("units", units)
-    if units > MAX_UNITS:
-        raise ValueError(f"`units` must be at most {MAX_UNITS:,}. Received: units={units}")
+    check_sizes(window=window, n_features=n_features, outputs=outputs, units=units)
     check_choice("cell", cell, tuple(CELLS))
     check_dense_options("linear", kernel_initializer, dropout)
     check_output_and_loss("linear", loss, outputs)
     rnn = CELLS[cell]
     init = initializer(kernel_initializer)
-    if clipnorm is None and clipvalue is None and global_clipnorm is None:
-        global_clipnorm = 1.0
+    global_clipnorm = default_clip(clipnorm, clipvalue, global_clipnorm)
     past = keras.Input(shape=(window, n_features), name="window")
     teacher = keras.Input(shape=(outputs, 1), name="decoder_input")
     _, *state = rnn(units, return_state=True, kernel_initializer=init, name=f"encoder_{cell}")(past)
@@ -200,16 +194,14 @@ def seq2seq_simulator(
         >>> seq2seq_simulator().count_params()
         8865
     """
-    for key, value in (("n_inputs", n_inputs), ("warmup", warmup), ("units", units)):
-        check_positive_int(key, value)
-    if units > MAX_UNITS:
-        raise ValueError(f"`units` must be at most {MAX_UNITS:,}. Received: units={units}")
+    check_positive_int("n_inputs", n_inputs)
+    check_positive_int("warmup", warmup)
+    check_sizes(units=units)
     check_choice("cell", cell, tuple(CELLS))
     check_dense_options("linear", kernel_initializer, 0.0)
     check_output_and_loss("linear", loss, 1)
     rnn, init = CELLS[cell], initializer(kernel_initializer)
-    if clipnorm is None and clipvalue is None and global_clipnorm is None:
-        global_clipnorm = 1.0
+    global_clipnorm = default_clip(clipnorm, clipvalue, global_clipnorm)
     past = keras.Input(shape=(warmup, n_inputs + 1), name="past")
     inputs = keras.Input(shape=(None, n_inputs), name="inputs")
     _, *state = rnn(units, return_state=True, kernel_initializer=init, name=f"encoder_{cell}")(past)

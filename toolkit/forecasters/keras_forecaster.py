@@ -238,22 +238,33 @@ class KerasForecaster(WindowForecaster):
 
     def predict_windows(self, x):
         raw = self._raw(x)
-        self._record_attention(x)
+        self.last_window_ = x[-1:]  # what attention_ explains; kept, not computed, on this path
         return raw[:, : raw.shape[1] // 2] if self.gaussian_ else raw
 
-    def _record_attention(self, x) -> None:
-        """For a model with attention, keep ``attention_``: the weights, ``(heads, window)``, with
-        which its last forecast (of the last window of ``x``) attended to the window's steps (the
-        decoder's cross-attention of the horizon's last step, else the encoder's last step)."""
+    @property
+    def attention_(self) -> dict | None:
+        """For a model with attention, the weights, ``(heads, window)``, with which its last
+        forecast (of the last window it predicted from) attended to the window's steps: the
+        decoder's cross-attention of the horizon's last step, else the encoder's last step.
+        None for a model without attention, or before any prediction. Computed when first
+        asked, once per window."""
         import keras
 
-        names = [layer.name for layer in self.model_.layers if isinstance(layer, keras.layers.MultiHeadAttention)]
-        if not names or self.flat_:
-            return
-        from toolkit.builders.attention import attention_maps
+        window = getattr(self, "last_window_", None)
+        model = getattr(self, "model_", None)
+        if window is None or model is None or getattr(self, "flat_", False):
+            return None
+        names = [layer.name for layer in model.layers if isinstance(layer, keras.layers.MultiHeadAttention)]
+        if not names:
+            return None
+        cached = getattr(self, "_attention", None)
+        if cached is None or cached[0] is not window:
+            from toolkit.builders.attention import attention_maps
 
-        chosen = next((n for n in names if n.endswith("cross_attention")), names[0])
-        self.attention_ = {"layer": chosen, "weights": attention_maps(self.model_, x[-1:], chosen)[0, :, -1, :]}
+            chosen = next((n for n in names if n.endswith("cross_attention")), names[0])
+            self._attention = (window, {"layer": chosen,
+                                        "weights": attention_maps(model, window, chosen)[0, :, -1, :]})
+        return self._attention[1]
 
     def predict_interval(self, data, part):
         if self.interval_ is None:

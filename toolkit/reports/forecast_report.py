@@ -60,6 +60,12 @@ def _search_row(result, name: str, records: list) -> dict:
             "params": list(last.space)}
 
 
+def attention_weights(models: dict) -> dict:
+    """Each attention model's weights, ``(heads, window)``, for its forecast past the data."""
+    weights = {name: getattr(model, "attention_", None) for name, model in models.items()}
+    return {name: w["weights"] for name, w in weights.items() if w is not None}
+
+
 def render_forecast_report(result) -> str:
     """Self-contained HTML of a :class:`~toolkit.runs.forecast.ForecastResult`."""
     cfg, prov, panel = result.config, result.prices.provenance, result.panel
@@ -145,10 +151,9 @@ def render_forecast_report(result) -> str:
             next_day_dates, {name: s["wealth"] for name, s in panel.strategy.items()},
             strategy_hold, cfg.cost_bps, result.titles)) if panel.strategy else None,
         "attention_figures": [(result.titles[name], figure_to_data_uri(plots.attention_figure(
-            model.attention_["weights"], f"{result.titles[name]}: attention of the forecast past the data",
-            [f"t-{len(model.attention_['weights'][0]) - 1 - i}" if i < len(model.attention_["weights"][0]) - 1 else "t"
-             for i in range(len(model.attention_["weights"][0]))])))
-                              for name, model in result.models.items() if getattr(model, "attention_", None)],
+            weights, f"{result.titles[name]}: attention of the forecast past the data",
+            [f"t-{lag}" for lag in range(weights.shape[1] - 1, 0, -1)] + ["t"])))
+                              for name, weights in attention_weights(result.models).items()],
         "always_long": [result.titles[name] for name in plots.coinciding(
             {name: s["wealth"] for name, s in panel.strategy.items()}, strategy_hold)] if panel.strategy else [],
         "forecast_rows": [(name, values, [100 * (v / last_price - 1) for v in values], result.next_intervals[name])
