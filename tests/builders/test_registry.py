@@ -100,6 +100,20 @@ def shapes_to_classify(n=240, steps=20):
     return x, np.eye(3, dtype="float32")[labels]
 
 
+def small_images(n=64, size=8):
+    """Pixels on the 256-level grid: a bright bar at one of four heights, on a dim background."""
+    images = np.round(RNG.uniform(0, 0.2, (n, size, size, 1)) * 255) / 255
+    for i in range(n):
+        row = 2 * (i % 4)
+        images[i, row:row + 2, 1:size - 1, 0] = 1.0
+    return images.astype("float32")
+
+
+def diffusion_inputs(n=16, size=8):
+    return {"x": RNG.normal(size=(n, size, size, 1)).astype("float32"),
+            "t": RNG.integers(0, 50, (n, 1)).astype("float32")}
+
+
 def supervised(x, y, batch=32):
     return {"x": x, "y": y, "batch_size": batch}, x
 
@@ -146,6 +160,14 @@ CASES = {
     "seq2seq_simulator": case({"n_inputs": 2, "warmup": 5, "units": 8}, lambda: simulator_records(), (12, 35, 1), epochs=3),
     "transformer_classifier": case({"steps": 20, "classes": 3, "d_model": 16, "num_heads": 2, "ff_units": 16,
                                     "mlp_units": 8}, lambda: supervised(*shapes_to_classify()), (240, 3), epochs=3),
+    "realnvp": case({"dim": 2, "hidden_units": (16,), "coupling_layers": 4, "seed": 0},
+                    lambda: ({"x": RNG.normal(3, 0.5, (512, 2)).astype("float32"), "batch_size": 64},
+                             RNG.normal(size=(16, 2)).astype("float32")), (16, 2), epochs=3),
+    "flow_prior_vae": case({"input_dim": 64, "hidden_units": (32,), "latent_dim": 4, "prior_units": (8,), "seed": 0},
+                           lambda: ({"x": IMAGES, "batch_size": 32}, IMAGES), (256, 64)),
+    "ddpm": case({"image_shape": (8, 8, 1), "widths": (8, 16), "embedding_dim": 16, "timesteps": 50,
+                  "learning_rate": 2e-3, "seed": 0},
+                 lambda: ({"x": small_images(), "batch_size": 16}, diffusion_inputs()), (16, 8, 8, 1), epochs=4),
     "burgers_pinn": case({"hidden_layers": 2, "units": 8}, lambda: supervised(*pinn_data(), batch=25), (100, 1)),
 }
 
@@ -198,10 +220,10 @@ def test_trains_predicts_and_round_trips(name, tmp_path):
         np.testing.assert_array_equal(mine, theirs)
 
 
-@pytest.mark.parametrize("name", ["vae", "cvae", "gan", "wgan"])
+@pytest.mark.parametrize("name", ["vae", "cvae", "gan", "wgan", "flow_prior_vae", "realnvp"])
 def test_generative_models_sample_the_right_shape(name):
     model, _, _ = build(name)
-    assert model.generate(7, seed=0).shape == (7, 2 if "gan" in name else 64)
+    assert model.generate(7, seed=0).shape == (7, 2 if name in ("gan", "wgan", "realnvp") else 64)
     np.testing.assert_array_equal(model.generate(3, seed=5), model.generate(3, seed=5))
     if name == "cvae":
         assert model.generate_for([4, 4, 9], seed=0).shape == (3, 64)

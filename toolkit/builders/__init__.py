@@ -12,6 +12,8 @@ from toolkit.builders.attention import (
 )
 from toolkit.builders.autoencoders import dense_autoencoder, denoising_autoencoder
 from toolkit.builders.conv import cnn_lstm, conv1d_regressor, digits_cnn
+from toolkit.builders.diffusion import DDPM, TimeEmbedding, ddpm, linear_schedule, unet
+from toolkit.builders.flows import AffineCoupling, CouplingFlow, RealNVP, realnvp
 from toolkit.builders.dense import (
     GaussianHead, gaussian_mlp, gaussian_nll, mlp_classifier, mlp_regressor, narx, split_mean_variance,
 )
@@ -26,8 +28,11 @@ from toolkit.builders.registry import BuilderSpec, get_builder, register, regist
 from toolkit.builders.seq2seq import seq2seq_inference, seq2seq_lstm, teacher_inputs
 from toolkit.builders.sequence import bidirectional_smoother, sequence_gru, sequence_lstm, sequence_rnn
 from toolkit.builders.vae import VAE, ConditionalVAE, Sampling, cvae, vae
+from toolkit.builders.vae_prior import FlowPriorVAE, flow_prior_vae
 
 __all__ = [
+    "AffineCoupling", "CouplingFlow", "DDPM", "FlowPriorVAE", "RealNVP", "TimeEmbedding", "ddpm", "flow_prior_vae",
+    "linear_schedule", "realnvp", "unet",
     "HorizonQueries", "SinusoidalPositions", "attention_maps", "seq2seq_inference", "seq2seq_lstm", "teacher_inputs",
     "transformer_classifier", "transformer_forecaster", "INITIAL_CONDITIONS", "RECIPES", "BoxScaling", "BuilderSpec", "BurgersResidual", "ConditionalVAE", "GAN",
     "GaussianHead", "HeatResidual", "InitialValueAnsatz", "PDEResidual", "PINN", "PeriodicFeatures", "Recipe", "Sampling", "VAE", "bidirectional_smoother", "burgers_pinn", "cnn_lstm",

@@ -31,7 +31,7 @@ REGRESSION_LOSSES = ("mse", "mae", "msle", "huber", "mean_squared_error", "mean_
 BINARY_LOSSES = ("binary_crossentropy", "bce")
 CATEGORICAL_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence", "kld")
 #: Losses a model computes itself (its own training step); the pair is fixed by the model.
-MODEL_LOSSES = ("gaussian_nll", "vae_elbo", "gan", "pinn_residual")
+MODEL_LOSSES = ("gaussian_nll", "vae_elbo", "gan", "pinn_residual", "flow_nll", "ddpm_noise_mse")
 LOSSES = REGRESSION_LOSSES + BINARY_LOSSES + CATEGORICAL_LOSSES
 
 

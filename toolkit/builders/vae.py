@@ -118,22 +118,55 @@ class VAE(SteppedModel):
         z_mean, _ = self._encode(inputs, training)
         return self._decode(z_mean, inputs, training)[0]
 
-    def _loss_terms(self, inputs, training):
+    def _kl(self, z, z_mean, z_log_var):
+        """KL(q(z|x) || p(z)) per sample: closed form against the N(0, I) prior."""
+        return -0.5 * ops.sum(1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1)
+
+    def _sample_terms(self, inputs, training):
+        """Reconstruction (negative log-likelihood) and KL terms, one value per sample, and the
+        code ``(z, z_mean, z_log_var)`` they were computed at."""
         z_mean, z_log_var = self._encode(inputs, training)
         z = self.sampling([z_mean, z_log_var])
         mean, log_var = self._decode(z, inputs, training)
         target = ops.reshape(ops.cast(self._target(inputs), mean.dtype), ops.shape(mean))
         if self.gaussian:
-            reconstruction = -ops.mean(gaussian_log_likelihood(target, mean, log_var))
+            reconstruction = -gaussian_log_likelihood(target, mean, log_var)
         else:
             if self.reconstruction == "binary_crossentropy":
                 p = ops.clip(mean, 1e-7, 1 - 1e-7)
                 per_value = -(target * ops.log(p) + (1 - target) * ops.log(1 - p))
             else:
                 per_value = ops.square(target - mean)
-            reconstruction = ops.mean(ops.sum(ops.reshape(per_value, (ops.shape(per_value)[0], -1)), axis=1))
-        kl = ops.mean(-0.5 * ops.sum(1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1))
-        return reconstruction, kl
+            reconstruction = ops.sum(ops.reshape(per_value, (ops.shape(per_value)[0], -1)), axis=1)
+        return reconstruction, self._kl(z, z_mean, z_log_var), (z, z_mean, z_log_var)
+
+    def _loss_terms(self, inputs, training):
+        """``(objective, reconstruction, kl)``: batch means; the objective is what training minimises."""
+        reconstruction, kl, _ = self._sample_terms(inputs, training)
+        reconstruction, kl = ops.mean(reconstruction), ops.mean(kl)
+        return reconstruction + self.beta * kl, reconstruction, kl
+
+    def nll_bound(self, data, draws: int = 1, batch_size: int = 1000) -> np.ndarray:
+        """The negative evidence lower bound per sample, in nats, averaged over ``draws`` codes:
+        an upper bound on -log p(y) for the Gaussian decoder (a density of real vectors);
+        for the Bernoulli decoder a bound on binary data only.
+
+        Args:
+            data: What ``fit`` takes (an array, or the conditional model's dict).
+            draws: Codes drawn per sample. Defaults to 1.
+            batch_size: Defaults to 1000.
+        """
+        check_positive_int("draws", draws)
+        n = len(data["data"]) if isinstance(data, dict) else len(data)
+        out = np.zeros(n)
+        for start in range(0, n, batch_size):
+            rows = slice(start, start + batch_size)
+            chunk = ({k: ops.convert_to_tensor(np.asarray(v[rows], "float32")) for k, v in data.items()}
+                     if isinstance(data, dict) else ops.convert_to_tensor(np.asarray(data[rows], "float32")))
+            for _ in range(draws):
+                reconstruction, kl, _ = self._sample_terms(chunk, False)
+                out[rows] += ops.convert_to_numpy(reconstruction + kl) / draws
+        return out
 
     def _record(self, reconstruction, kl, total):
         self.total_tracker.update_state(total)
@@ -144,17 +177,17 @@ class VAE(SteppedModel):
     def step(self, data, training):
         inputs, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         if not training:
-            reconstruction, kl = self._loss_terms(inputs, training=False)
-            return self._record(reconstruction, kl, reconstruction + self.beta * kl)
+            _, reconstruction, kl = self._loss_terms(inputs, training=False)
+        else:
+            def loss():
+                objective, reconstruction, kl = self._loss_terms(inputs, training=True)
+                return objective, (reconstruction, kl)
 
-        def loss():
-            reconstruction, kl = self._loss_terms(inputs, training=True)
-            return reconstruction + self.beta * kl, (reconstruction, kl)
-
-        weights = self.trainable_weights
-        total, (reconstruction, kl), grads = self.gradients(loss, weights)
-        self.apply(self.optimizer, grads, weights)
-        return self._record(reconstruction, kl, total)
+            weights = self.trainable_weights
+            _, (reconstruction, kl), grads = self.gradients(loss, weights)
+            self.apply(self.optimizer, grads, weights)
+        # "loss" is the negative evidence lower bound (with the KL weighted by beta).
+        return self._record(reconstruction, kl, reconstruction + self.beta * kl)
 
     def _draw(self, decoder_inputs, n, rng, sample):
         output = self.decoder.predict(decoder_inputs, verbose=0)
