@@ -259,6 +259,10 @@ def test_keras_is_pinned_past_the_safe_mode_cves():
         ("burgers", "learning_rate = nan", "learning_rate must be a positive finite number. Received: learning_rate=nan"),
         ("sine", "units = 50000", "units must be at most 4,096 on this machine. Received: 50000"),
         ("generative", "seed = -5", "seed must be a whole number from 0 to 4,294,967,295. Received: -5"),
+        ("generative", 'models = ["gan", "diffusion"]', "models must name some of gan, wgan, vae, flow_prior_vae, cvae, "
+                                                         "realnvp, ddpm, each once. Received: ['gan', 'diffusion']"),
+        ("generative", "diffusion_widths = [32, 64, 128, 256]", "diffusion_widths must be one to three whole numbers"),
+        ("generative", "samples = 5", "samples in 10 .. 100,000"),
         ("autoencoder", "noise_stddev = inf", "noise_stddev must be a positive finite number. Received: noise_stddev=inf"),
     ],
 )

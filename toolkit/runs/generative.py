@@ -40,6 +40,8 @@ class GenerativeConfig:
         flow_epochs: Epochs of RealNVP on the digits. Defaults to 20.
         diffusion_epochs: Epochs of the DDPM on the digits. Defaults to 25.
         diffusion_widths: The DDPM U-Net's channels per resolution. Defaults to (32, 64, 128).
+        diffusion_learning_rate: Adam's rate for the DDPM: higher than Ho et al.'s 2e-4, which
+            needs far more steps than a CPU run takes. Defaults to 1e-3.
         diffusion_steps: DDIM steps when sampling. Defaults to 20.
         ancestral_samples: Digits also drawn by the DDPM's 1,000-step ancestral sampler, for
             the report's grid (0: none). Defaults to 20.
@@ -64,6 +66,7 @@ class GenerativeConfig:
     flow_epochs: int = 20
     diffusion_epochs: int = 25
     diffusion_widths: tuple = (32, 64, 128)
+    diffusion_learning_rate: float = 1e-3
     diffusion_steps: int = 20
     ancestral_samples: int = 20
     samples: int = 1000
@@ -86,7 +89,7 @@ class GenerativeConfig:
 
     def validate(self) -> "GenerativeConfig":
         positive(self, "toy_points", "toy_epochs", "digit_epochs", "flow_epochs", "diffusion_epochs",
-                 "diffusion_steps", "samples", "nll_draws", "latent_dim", "cvae_latent_dim", "classifier_epochs",
+                 "diffusion_learning_rate", "diffusion_steps", "samples", "nll_draws", "latent_dim", "cvae_latent_dim", "classifier_epochs",
                  "batch_size")
         models = (self.models,) if isinstance(self.models, str) else tuple(self.models)
         unknown = [m for m in models if m not in MODELS]
@@ -97,9 +100,11 @@ class GenerativeConfig:
                 or len(widths) > 3:
             raise UsageError("diffusion_widths must be one to three whole numbers from 1 to 512 (28 halves "
                              f"twice at most). Received: {list(widths)}")
-        if not 1 <= self.diffusion_steps <= 1000 or self.ancestral_samples < 0 or self.samples < 10:
-            raise UsageError("diffusion_steps must lie in 1 .. 1000, ancestral_samples be 0 or more and samples at "
-                             f"least 10. Received: {self.diffusion_steps}, {self.ancestral_samples}, {self.samples}")
+        if not 1 <= self.diffusion_steps <= 1000 or not 0 <= self.ancestral_samples <= 1000 \
+                or not 10 <= self.samples <= 100_000 or self.nll_draws > 1000:
+            raise UsageError("diffusion_steps must lie in 1 .. 1,000, ancestral_samples in 0 .. 1,000, samples in "
+                             "10 .. 100,000 and nll_draws in 1 .. 1,000. Received: "
+                             f"{self.diffusion_steps}, {self.ancestral_samples}, {self.samples}, {self.nll_draws}")
         return replace(self, models=models, diffusion_widths=widths)
 
 
@@ -143,7 +148,7 @@ def _builders(config):
                                seed=seed),
         "realnvp": lambda k: realnvp(dim=k["dim"], coupling_layers=k["flow_layers"], hidden_units=k["flow_units"],
                                      preprocessing=k["flow_pre"], image_shape=k["image_shape"], seed=seed),
-        "ddpm": lambda k: ddpm(widths=config.diffusion_widths, seed=seed),
+        "ddpm": lambda k: ddpm(widths=config.diffusion_widths, learning_rate=config.diffusion_learning_rate, seed=seed),
     }
 
 
