@@ -5,7 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["autoencoders", "conv", "dense", "gan", "losses", "options", "pinn", "recurrent", "sequence", "vae",
+MODULES = ["autoencoders", "conv", "dense", "diffusion", "flows", "gan", "losses", "options", "pinn", "recurrent", "sequence",
+           "vae", "vae_prior",
            "recipes"]
 
 

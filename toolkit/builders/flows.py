@@ -34,6 +34,8 @@ from toolkit.builders.registry import register
 from toolkit.builders.steps import SteppedModel
 
 PREPROCESSING = ("none", "logit")
+#: Bound of each coupling's log-scale (soft clamp): a factor of at most e^3 per layer.
+SCALE_CLAMP = 3.0
 LOG_2PI = math.log(2 * math.pi)
 
 
@@ -77,9 +79,10 @@ class AffineCoupling(layers.Layer):
         activation: Its hidden activation. Defaults to ``"relu"``.
         kernel_initializer: Its hidden layers' initializer. Defaults to ``"glorot_uniform"``.
 
-    The scale is ``tanh`` of a linear output times a learned per-entry factor (bounded, as in
-    the paper's implementation); both output layers start at zero, so a new layer is the
-    identity (as in Glow).
+    The log-scale is soft-clamped, s = 3 tanh(a / 3) of a linear output a (bounded for
+    stability, as the paper's implementation bounds it with a tanh, but nearly linear where
+    it is small); both output layers start at zero, so a new layer is the identity (as in
+    Glow).
     """
 
     def __init__(self, mask, hidden_units=(256, 256), activation="relu", kernel_initializer="glorot_uniform",
@@ -103,7 +106,6 @@ class AffineCoupling(layers.Layer):
             shape = (None, layer.units)
         self.scale_layer.build(shape)
         self.shift_layer.build(shape)
-        self.scale_factor = self.add_weight(shape=(dim,), initializer="ones", name="scale_factor")
         self.built = True
 
     def _scale_shift(self, kept):
@@ -111,7 +113,8 @@ class AffineCoupling(layers.Layer):
         for layer in self.hidden:
             h = layer(h)
         moved = 1.0 - ops.convert_to_tensor(self.mask_values, dtype=kept.dtype)
-        return moved * self.scale_factor * ops.tanh(self.scale_layer(h)), moved * self.shift_layer(h)
+        log_scale = SCALE_CLAMP * ops.tanh(self.scale_layer(h) / SCALE_CLAMP)
+        return moved * log_scale, moved * self.shift_layer(h)
 
     def call(self, x):
         """``(y, log_det)``: the forward map and log |det dy/dx| per row."""

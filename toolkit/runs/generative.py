@@ -188,7 +188,8 @@ def _toy(config, builders, log):
     held_out, _ = ring_of_gaussians(1000, np.random.default_rng(config.seed + 3))
     onehot = np.eye(8, dtype="float32")[toy_labels]
     kwargs = dict(dim=2, latent=2, cvae_latent=2, units=(64, 64), vae_units=(64, 64), out="linear",
-                  recon="gaussian", classes=8, flow_layers=6, flow_units=(64, 64), flow_pre="none", image_shape=None)
+                  recon="gaussian", classes=8, flow_layers=10, flow_units=(128, 128), flow_pre="none",
+                  image_shape=None)
     rows, runs = [], {}
     for name in (m for m in config.models if m != "ddpm"):
         data = {"data": toy, "condition": onehot} if name == "cvae" else toy
