@@ -69,7 +69,7 @@ def classifier_reading(probabilities) -> dict:
     counts = np.bincount(predicted, minlength=p.shape[1]) / len(p)
     nonzero = counts[counts > 0]
     return {"confidence": float(p.max(1).mean()),
-            "class_spread": float(-(nonzero * np.log(nonzero)).sum() / np.log(p.shape[1])),
+            "class_spread": float(max(0.0, -(nonzero * np.log(nonzero)).sum() / np.log(p.shape[1]))),
             "top_class_share": float(counts.max())}
 
 
