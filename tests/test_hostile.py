@@ -262,7 +262,8 @@ def test_keras_is_pinned_past_the_safe_mode_cves():
         ("generative", 'models = ["gan", "diffusion"]', "models must name some of gan, wgan, vae, flow_prior_vae, cvae, "
                                                          "realnvp, ddpm, each once. Received: ['gan', 'diffusion']"),
         ("generative", "diffusion_widths = [32, 64, 128, 256]", "diffusion_widths must be one to three whole numbers"),
-        ("generative", "samples = 5", "samples in 10 .. 100,000"),
+        ("generative", "samples = 5", "samples must be a whole number from 10 to 100,000. Received: 5"),
+        ("generative", 'source = "bogus"', "source must be one of mnist5k, sklearn, mnist. Received: 'bogus'"),
         ("autoencoder", "noise_stddev = inf", "noise_stddev must be a positive finite number. Received: noise_stddev=inf"),
     ],
 )
@@ -272,6 +273,14 @@ def test_science_pipeline_values_are_bounded_and_finite(tmp_path, kind, text, me
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"toolkit: error: {path}: ") and message in err and err.count("\n") == 1
+
+
+def test_a_quick_run_checks_the_files_own_values(tmp_path, capsys):
+    path = tmp_path / "generative.toml"
+    path.write_text('kind = "generative"\n[generative]\nsamples = 3\n')
+    assert main(["run", str(path), "--quick", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"toolkit: error: {path}: samples must be a whole number from 10 to 100,000. Received: 3\n"
 
 
 def test_reports_and_cache_entries_get_ordinary_permissions(tmp_path):

@@ -115,7 +115,7 @@ def test_class_conditional_diffusion_samples_given_labels():
     images = np.random.default_rng(0).uniform(size=(12, 8, 8, 1)).astype("float32")
     model.fit({"x": images, "label": np.arange(12) % 3}, epochs=1, batch_size=6, verbose=0)
     assert model.generate(4, seed=0, steps=2, labels=[0, 1, 2, 2]).shape == (4, 8, 8, 1)
-    with pytest.raises(ValueError, match="`labels` must hold 2 classes from 0 to 2"):
+    with pytest.raises(ValueError, match="`labels` must hold 2 whole classes from 0 to 2"):
         model.generate(2, steps=2, labels=[0, 5])
 
 
@@ -168,3 +168,46 @@ def test_flow_prior_samples_where_the_codes_are():
         model.apply(optimizer, grads, model.prior.trainable_weights)
     drawn = model.prior_sample(2000, seed=0)
     np.testing.assert_allclose(drawn.mean(0), [3.0, -2.0], atol=0.3)
+
+
+def test_flow_prior_decoder_noise_is_not_the_prior_draw():
+    set_seed(0)
+    model = flow_prior_vae(input_dim=2, hidden_units=(16,), latent_dim=2, prior_units=(8,), seed=0)
+    mean = model.generate(6, seed=42)
+    noisy = model.generate(6, seed=42, sample=True)
+    _, log_var = model.decoder.predict(model.prior_sample(6, seed=42), verbose=0)
+    noise = (noisy - mean) / np.exp(0.5 * log_var)
+    assert not np.allclose(noise, np.random.default_rng(42).normal(size=(6, 2)), atol=1e-3)
+
+
+def test_wrong_data_is_refused_before_training():
+    set_seed(0)
+    flow = realnvp(dim=2, hidden_units=(8,))
+    with pytest.raises(ValueError, match=r"the flow models rows of 2 values. Received: data of shape \(10, 3\)"):
+        flow.fit(np.zeros((10, 3), "float32"), epochs=1, verbose=0)
+    pixels = realnvp(dim=4, hidden_units=(8,), preprocessing="logit")
+    with pytest.raises(ValueError, match=r"pixels in \[0, 1\] \(divide 0..255 images by 255\). Received: values from 255 to 255"):
+        pixels.fit(np.full((4, 4), 255.0, "float32"), epochs=1, verbose=0)
+    diffusion = ddpm(image_shape=(8, 8, 1), widths=(8,), embedding_dim=8, timesteps=20)
+    with pytest.raises(ValueError, match=r"pixels must lie in \[0, 1\]"):
+        diffusion.fit(np.full((4, 8, 8, 1), 255.0, "float32"), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"images of shape \(n, 8, 8, 1\). Received: images of shape \(4, 8, 8\)"):
+        diffusion.fit(np.zeros((4, 8, 8), "float32"), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="`draws` must be a positive integer. Received: draws=0"):
+        diffusion.nll_bound(np.zeros((2, 8, 8, 1)), draws=0)
+    conditional = ddpm(image_shape=(8, 8, 1), widths=(8,), embedding_dim=8, timesteps=20, classes=3)
+    with pytest.raises(ValueError, match="this model is class-conditional: fit it on"):
+        conditional.fit(np.zeros((4, 8, 8, 1), "float32"), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="`labels` must be class numbers, one per image \\(not one-hot\\)"):
+        conditional.fit({"x": np.zeros((3, 8, 8, 1), "float32"), "label": np.eye(3)}, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="pass `labels`. Received: labels=None"):
+        conditional.nll_bound(np.zeros((2, 8, 8, 1)))
+
+
+def test_any_width_and_a_short_schedule_sample():
+    set_seed(0)
+    model = ddpm(image_shape=(8, 8, 1), widths=(12, 6), embedding_dim=8, timesteps=20)  # not multiples of 8
+    assert model.generate(2, seed=0).shape == (2, 8, 8, 1)  # default steps: min(50, T)
+    assert model.generate(2, seed=0, sampler="ddpm").shape == (2, 8, 8, 1)
+    with pytest.raises(ValueError, match="`embedding_dim` must be an even number of at least 2"):
+        ddpm(embedding_dim=63)

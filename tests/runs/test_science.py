@@ -40,6 +40,18 @@ def test_quick_run_writes_every_section(name, tmp_path, capsys):
     check_report(folder / "report.html", SECTIONS[name], name)   # skips where no browser is installed
 
 
+def test_generative_report_speaks_only_of_the_models_that_ran(tmp_path, capsys):
+    path = tmp_path / "gan.toml"
+    path.write_text('kind = "generative"\n[generative]\nmodels = ["gan"]\n')
+    assert main(["run", str(path), "--quick", "--quiet", "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    (folder,) = (tmp_path / "out").glob("generative-*")
+    html = (folder / "report.html").read_text()
+    assert ">GAN<" in html
+    for absent in ("CVAE", "RealNVP", "DDPM", "VAE"):
+        assert absent not in html, absent
+    assert json.loads((folder / "metrics.json").read_text())["metrics"]["digits"].keys() == {"GAN"}
+
+
 def test_missing_mnist_file_is_a_one_line_error(tmp_path, capsys):
     path = tmp_path / "digits.toml"
     path.write_text(f'kind = "digits"\n[digits]\nsource = "mnist"\nmnist_path = "{tmp_path / "mnist.npz"}"\n')

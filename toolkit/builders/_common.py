@@ -37,7 +37,9 @@ def default_clip(clipnorm, clipvalue, global_clipnorm, norm: float = 1.0):
 
 def check_units(name: str, values, allow_empty: bool = False) -> tuple[int, ...]:
     """A layer-size argument as a tuple of positive integers."""
-    values = (values,) if isinstance(values, int) else tuple(values)
+    if isinstance(values, (int, str)) or not hasattr(values, "__iter__"):
+        values = (values,)
+    values = tuple(values)
     if not values and not allow_empty:
         raise ValueError(f"`{name}` needs at least one layer size. Received: {name}={values!r}")
     for value in values:

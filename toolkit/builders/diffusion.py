@@ -20,6 +20,7 @@ Pixels come in and go out in [0, 1]; the model works in [-1, 1].
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 import keras
 import numpy as np
@@ -76,14 +77,19 @@ class TimeEmbedding(layers.Layer):
         return {**super().get_config(), "dim": self.dim}
 
 
+def _groups(groups, channels):
+    """The largest count of groups up to ``groups`` that divides ``channels``."""
+    return math.gcd(groups, channels)
+
+
 def _residual_block(x, embedding, width, name, act, kernel, groups):
     skip = x if x.shape[-1] == width else layers.Conv2D(width, 1, name=f"{name}_skip", kernel_initializer=kernel)(x)
-    h = layers.GroupNormalization(groups=min(groups, x.shape[-1]), name=f"{name}_norm_1")(x)
+    h = layers.GroupNormalization(groups=_groups(groups, x.shape[-1]), name=f"{name}_norm_1")(x)
     h = layers.Activation(act, name=f"{name}_act_1")(h)
     h = layers.Conv2D(width, 3, padding="same", name=f"{name}_conv_1", kernel_initializer=kernel)(h)
     step = layers.Dense(width, name=f"{name}_time")(embedding)
     h = layers.Add(name=f"{name}_add_time")([h, layers.Reshape((1, 1, width), name=f"{name}_time_map")(step)])
-    h = layers.GroupNormalization(groups=min(groups, width), name=f"{name}_norm_2")(h)
+    h = layers.GroupNormalization(groups=_groups(groups, width), name=f"{name}_norm_2")(h)
     h = layers.Activation(act, name=f"{name}_act_2")(h)
     h = layers.Conv2D(width, 3, padding="same", name=f"{name}_conv_2", kernel_initializer=kernel)(h)
     return layers.Add(name=f"{name}_out")([h, skip])
@@ -108,7 +114,8 @@ def unet(image_shape=(28, 28, 1), widths=(32, 64, 128), embedding_dim: int = 64,
         classes: Number of classes for class-conditional sampling. Defaults to None.
         activation: Defaults to ``"swish"`` (keras-io's and Ho et al.'s).
         kernel_initializer: The convolutions' initializer. Defaults to ``"glorot_uniform"``.
-        groups: Group-normalisation groups. Defaults to 8.
+        groups: Group-normalisation groups (fewer where a width is not a multiple: the
+            largest divisor of the width up to this). Defaults to 8.
         name: Defaults to ``"unet"``.
     """
     act = activation_fn(activation)
@@ -141,7 +148,7 @@ def unet(image_shape=(28, 28, 1), widths=(32, 64, 128), embedding_dim: int = 64,
                               kernel_initializer=kernel)(h)
         h = layers.Concatenate(name=f"skip_{level}")([h, skips[level]])
         h = _residual_block(h, embedding, widths[level], f"up_{level}", act, kernel, groups)
-    h = layers.GroupNormalization(groups=min(groups, widths[0]), name="head_norm")(h)
+    h = layers.GroupNormalization(groups=_groups(groups, widths[0]), name="head_norm")(h)
     h = layers.Activation(act, name="head_act")(h)
     noise = layers.Conv2D(image_shape[-1], 3, padding="same", kernel_initializer="zeros", name="noise")(h)
     return keras.Model(inputs, noise, name=name)
@@ -205,6 +212,46 @@ class DDPM(SteppedModel):
         abar = ops.take(ops.convert_to_tensor(self.schedule["alpha_bar"], "float32"), t)
         abar = ops.reshape(abar, (-1,) + (1,) * (len(x0.shape) - 1))
         return ops.sqrt(abar) * x0 + ops.sqrt(1.0 - abar) * noise
+
+    def check_images(self, images) -> np.ndarray:
+        """``images`` as float32 ``(n, H, W, C)`` pixels in [0, 1], or a ValueError saying what is wrong."""
+        images = np.asarray(images, "float32")
+        if images.shape[1:] != self.image_shape:
+            raise ValueError(f"the model takes images of shape (n, {', '.join(map(str, self.image_shape))}). "
+                             f"Received: images of shape {images.shape}")
+        if not np.isfinite(images).all() or images.min() < 0 or images.max() > 1:
+            raise ValueError("pixels must lie in [0, 1] (divide 0..255 images by 255). Received: values from "
+                             f"{np.nanmin(images):g} to {np.nanmax(images):g}")
+        return images
+
+    def check_labels(self, labels, n) -> np.ndarray:
+        """Whole class numbers 0 .. classes-1, one per image, or a ValueError."""
+        classes = int(self.network.get_layer("label_embedding").input_dim)
+        labels = np.asarray(labels)
+        if labels.ndim > 1 and labels.shape[1:] != (1,):
+            raise ValueError(f"`labels` must be class numbers, one per image (not one-hot). Received: shape {labels.shape}")
+        labels = labels.reshape(-1)
+        whole = labels.dtype.kind in "iu" or (labels.dtype.kind == "f" and np.all(labels == np.round(labels)))
+        if len(labels) != n or not whole or labels.min() < 0 or labels.max() >= classes:
+            raise ValueError(f"`labels` must hold {n} whole classes from 0 to {classes - 1}. "
+                             f"Received: {labels[:10]!r}")
+        return labels.astype("int32")
+
+    def fit(self, x=None, *args, **kwargs):
+        """Keras's ``fit``; arrays are checked first: images (or ``{"x": images, "label":
+        classes}`` for a conditional model)."""
+        if isinstance(x, dict) and "x" in x and isinstance(x["x"], np.ndarray):
+            if not self.conditional or "label" not in x:
+                raise ValueError("a dict of inputs is for a conditional model: {'x': images, 'label': classes}. "
+                                 f"Received: keys {sorted(x)}, conditional={self.conditional}")
+            images = self.check_images(x["x"])
+            x = {"x": images, "label": self.check_labels(x["label"], len(images))}
+        elif isinstance(x, np.ndarray):
+            if self.conditional:
+                raise ValueError("this model is class-conditional: fit it on {'x': images, 'label': classes}. "
+                                 "Received: images alone")
+            x = self.check_images(x)
+        return super().fit(x, *args, **kwargs)
 
     def _split(self, data):
         inputs, _, _ = keras.utils.unpack_x_y_sample_weight(data)
@@ -270,12 +317,9 @@ class DDPM(SteppedModel):
                                  "given labels. Received: labels")
             return None
         classes = int(self.network.get_layer("label_embedding").input_dim)
-        labels = np.arange(n) % classes if labels is None else np.asarray(labels).reshape(-1)
-        if len(labels) != n or labels.min() < 0 or labels.max() >= classes:
-            raise ValueError(f"`labels` must hold {n} classes from 0 to {classes - 1}. Received: {labels[:10]!r}")
-        return labels
+        return np.arange(n) % classes if labels is None else self.check_labels(labels, n)
 
-    def generate(self, n: int, seed: int | None = None, steps: int = 50, sampler: str = "ddim",
+    def generate(self, n: int, seed: int | None = None, steps: int | None = None, sampler: str = "ddim",
                  labels=None, batch_size: int = 500) -> np.ndarray:
         """``n`` images in [0, 1], ``(n, H, W, C)``, from the EMA weights.
 
@@ -284,7 +328,7 @@ class DDPM(SteppedModel):
             seed: Seed of the starting noise (and of the ancestral sampler's noise).
                 Defaults to None.
             steps: DDIM steps, evenly spaced over T (the ancestral sampler always takes T).
-                Defaults to 50.
+                Defaults to None: 50, or T if smaller.
             sampler: ``"ddim"`` (deterministic, eta = 0) or ``"ddpm"`` (ancestral, Ho et al.'s
                 algorithm 2 with the posterior variance). Defaults to ``"ddim"``.
             labels: Classes to draw, for a conditional model. Defaults to None
@@ -297,7 +341,11 @@ class DDPM(SteppedModel):
         """
         check_choice("sampler", sampler, SAMPLERS)
         check_positive_int("n", n)
-        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= self.timesteps:
+        check_positive_int("batch_size", batch_size)
+        if steps is None:
+            steps = min(50, self.timesteps)
+        if sampler == "ddim" and (isinstance(steps, bool) or not isinstance(steps, int)
+                                  or not 1 <= steps <= self.timesteps):
             raise ValueError(f"`steps` must be a whole number from 1 to {self.timesteps}. Received: steps={steps!r}")
         labels = self._labels(n, labels)
         rng = np.random.default_rng(seed)
@@ -354,19 +402,30 @@ class DDPM(SteppedModel):
             images: Pixels on the grid k / (levels - 1), ``(n, H, W, C)``.
             seed: Seed of the steps and noise drawn. Defaults to None.
             draws: Steps per image. Defaults to 4.
-            labels: Classes, for a conditional model. Defaults to None.
+            labels: The images' classes, required for a conditional model. Defaults to None.
             levels: Grey levels. Defaults to 256.
+
+        Raises:
+            ValueError: For images of another shape or outside [0, 1], draws or levels that are
+                not whole numbers (levels at least 2), or a conditional model without labels.
 
         Returns:
             ``(bits_per_dim, standard_error)`` over the images.
         """
         from scipy.special import log_ndtr
 
+        check_positive_int("draws", draws)
+        check_positive_int("levels", levels)
+        if levels < 2:
+            raise ValueError(f"pixels need at least 2 grey levels. Received: levels={levels}")
         s = self.schedule
         T = self.timesteps
-        x0 = np.asarray(images, "float64").reshape((-1,) + self.image_shape) * 2 - 1
+        x0 = self.check_images(images).astype("float64") * 2 - 1
         n, dims = len(x0), int(np.prod(self.image_shape))
-        labels = None if labels is None and not self.conditional else self._labels(n, labels)
+        if self.conditional and labels is None:
+            raise ValueError("a conditional model's likelihood is of images given their classes: pass `labels`. "
+                             "Received: labels=None")
+        labels = None if labels is None else self._labels(n, labels)
         rng = np.random.default_rng(seed)
         prior = 0.5 * (s["alpha_bar"][-1] * (x0 ** 2) + (1 - s["alpha_bar"][-1]) - 1
                        - np.log(1 - s["alpha_bar"][-1])).reshape(n, -1).sum(1)  # KL(q(x_T|x_0) || N(0, I))
@@ -460,7 +519,7 @@ def ddpm(image_shape=(28, 28, 1), widths=(32, 64, 128), embedding_dim: int = 64,
         >>> model.generate(2, seed=0, steps=5).shape
         (2, 8, 8, 1)
     """
-    image_shape = tuple(image_shape)
+    image_shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else (image_shape,)
     if len(image_shape) != 3 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in image_shape):
         raise ValueError(f"`image_shape` must be (height, width, channels). Received: image_shape={image_shape!r}")
     widths = check_units("widths", widths)
@@ -469,10 +528,14 @@ def ddpm(image_shape=(28, 28, 1), widths=(32, 64, 128), embedding_dim: int = 64,
         raise ValueError(f"height and width must be divisible by 2 ** (len(widths) - 1) = {factor}. "
                          f"Received: image_shape={image_shape}, widths={widths}")
     check_positive_int("embedding_dim", embedding_dim)
+    if embedding_dim < 2 or embedding_dim % 2:
+        raise ValueError(f"`embedding_dim` must be an even number of at least 2 (half sines, half cosines). "
+                         f"Received: embedding_dim={embedding_dim}")
     check_positive_int("timesteps", timesteps)
     if classes is not None:
         check_positive_int("classes", classes)
-    if not 0 < beta_start < beta_end < 1:
+    if any(isinstance(b, bool) or not isinstance(b, Real) for b in (beta_start, beta_end)) \
+            or not 0 < beta_start < beta_end < 1:
         raise ValueError(f"the schedule needs 0 < beta_start < beta_end < 1. Received: beta_start={beta_start}, "
                          f"beta_end={beta_end}")
     if isinstance(ema, bool) or not isinstance(ema, (int, float)) or not 0 <= ema < 1:

@@ -231,6 +231,25 @@ class RealNVP(SteppedModel):
     def metrics(self):
         return [self.loss_tracker]
 
+    def check_data(self, x) -> np.ndarray:
+        """``x`` as float32 rows of ``dim`` values, or a ValueError saying what is wrong (a wrong
+        width; pixels outside [0, 1] for the logit pre-processing)."""
+        x = np.asarray(x, "float32")
+        if x.ndim < 2 or int(np.prod(x.shape[1:])) != self.dim:
+            raise ValueError(f"the flow models rows of {self.dim} values. Received: data of shape {x.shape}")
+        if not np.isfinite(x).all():
+            raise ValueError("the data hold NaN or infinite values. Received: data with non-finite entries")
+        if self.preprocessing == "logit" and (x.min() < 0 or x.max() > 1):
+            raise ValueError("the logit pre-processing takes pixels in [0, 1] (divide 0..255 images by 255). "
+                             f"Received: values from {x.min():g} to {x.max():g}")
+        return x.reshape(len(x), self.dim)
+
+    def fit(self, x=None, *args, **kwargs):
+        """Keras's ``fit``, an array checked first (:meth:`check_data`)."""
+        if isinstance(x, np.ndarray):
+            x = self.check_data(x)
+        return super().fit(x, *args, **kwargs)
+
     def _to_flow_space(self, x, noise):
         """``(y, log |dy/dx|)``: the pre-processed input and the log-determinant of the map
         from dequantised pixels in [0, 1] to y (zero without pre-processing)."""
@@ -275,7 +294,7 @@ class RealNVP(SteppedModel):
     def log_prob(self, x, seed: int | None = None, batch_size: int = 1000) -> np.ndarray:
         """log density per row, in nats: of x itself (``"none"``) or of the dequantised pixels
         in [0, 1]^D, one uniform draw per pixel with ``seed`` (``"logit"``)."""
-        x = np.asarray(x, "float32").reshape(len(x), self.dim)
+        x = self.check_data(x)
         rng = np.random.default_rng(seed)
         out = []
         for start in range(0, len(x), batch_size):
@@ -298,6 +317,7 @@ class RealNVP(SteppedModel):
     def generate(self, n: int, seed: int | None = None, temperature: float = 1.0) -> np.ndarray:
         """``n`` samples by inversion of z ~ N(0, temperature^2 I) drawn with ``seed``; pixels
         come back in [0, 1]."""
+        check_positive_int("n", n)
         z = (np.random.default_rng(seed).normal(size=(n, self.dim)) * temperature).astype("float32")
         y = ops.convert_to_numpy(self.flow.inverse(ops.convert_to_tensor(z)))
         if self.preprocessing == "none":
@@ -324,8 +344,9 @@ def check_flow(dim, coupling_layers, hidden_units, activation, kernel_initialize
     hidden_units = check_units("hidden_units", hidden_units)
     check_dense_options(activation, kernel_initializer, 0.0)
     if image_shape is not None:
-        image_shape = tuple(image_shape)
-        if len(image_shape) != 2 or int(np.prod(image_shape)) != dim:
+        image_shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else (image_shape,)
+        if len(image_shape) != 2 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in image_shape) \
+                or int(np.prod(image_shape)) != dim:
             raise ValueError(f"`image_shape` must be (height, width) with height * width = dim. "
                              f"Received: image_shape={image_shape}, dim={dim}")
     return hidden_units, image_shape
@@ -385,6 +406,8 @@ def realnvp(dim: int = 2, coupling_layers: int = 6, hidden_units=(256, 256), act
                                            image_shape)
     check_choice("preprocessing", preprocessing, PREPROCESSING)
     check_positive_int("levels", levels)
+    if levels < 2:
+        raise ValueError(f"pixels need at least 2 grey levels. Received: levels={levels}")
     check_output_and_loss("linear", "flow_nll", dim)
     flow = CouplingFlow(dim, coupling_layers, hidden_units, activation, kernel_initializer, image_shape, name="flow")
     model = RealNVP(flow, preprocessing=preprocessing, levels=levels, seed=seed, name=name)

@@ -207,6 +207,7 @@ class VAE(SteppedModel):
             sample: For the Gaussian decoder, draw y ~ N(mean, variance) rather than
                 return the mean. Defaults to False.
         """
+        check_positive_int("n", n)
         rng = np.random.default_rng(seed)
         z = rng.normal(size=(n, self.latent_dim)).astype("float32")
         return self._draw(z, n, rng, sample)

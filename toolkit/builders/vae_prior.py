@@ -63,15 +63,20 @@ class FlowPriorVAE(VAE):
         objective = reconstruction + self.beta * ops.mean(gaussian_kl) - ops.mean(prior_log_prob)
         return objective, reconstruction, ops.mean(-entropy - prior_log_prob)
 
-    def prior_sample(self, n: int, seed: int | None = None) -> np.ndarray:
-        """``n`` codes from the learned prior: z = flow^-1(u), u ~ N(0, I) drawn with ``seed``."""
-        u = np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
+    def _prior_codes(self, n, rng):
+        check_positive_int("n", n)
+        u = rng.normal(size=(n, self.latent_dim)).astype("float32")
         return ops.convert_to_numpy(self.prior.inverse(ops.convert_to_tensor(u))).astype("float32")
 
+    def prior_sample(self, n: int, seed: int | None = None) -> np.ndarray:
+        """``n`` codes from the learned prior: z = flow^-1(u), u ~ N(0, I) drawn with ``seed``."""
+        return self._prior_codes(n, np.random.default_rng(seed))
+
     def generate(self, n: int, seed: int | None = None, sample: bool = False) -> np.ndarray:
-        """``n`` outputs decoded from codes of the learned prior (see :meth:`VAE.generate`)."""
+        """``n`` outputs decoded from codes of the learned prior (see :meth:`VAE.generate`); the
+        decoder's noise (``sample=True``) is drawn after the codes, from the same stream."""
         rng = np.random.default_rng(seed)
-        return self._draw(self.prior_sample(n, seed), n, rng, sample)
+        return self._draw(self._prior_codes(n, rng), n, rng, sample)
 
     def get_config(self):
         return {**super().get_config(), "prior": keras.saving.serialize_keras_object(self.prior)}

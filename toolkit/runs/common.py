@@ -47,7 +47,8 @@ def build_config(config_class, pipeline, section: str, *, quick: bool, seed: int
         values["seed"] = seed
     try:
         config = config_class(**values, verbose=verbose)
-        if quick:
+        if quick:  # the file's own values are checked too: a broken file fails a quick run as well
+            check_bounds(config.validate())
             config = config.quick_profile()
         config = config.validate()
         check_bounds(config)
