@@ -38,6 +38,9 @@ class GenerativeConfig:
         toy_epochs: Epochs on the toy data. Defaults to 150.
         digit_epochs: Epochs of the GANs and VAEs on the digits. Defaults to 20.
         flow_epochs: Epochs of RealNVP on the digits. Defaults to 20.
+        flow_layers: RealNVP's coupling layers on the digits. Defaults to 8.
+        toy_flow_layers: Coupling layers of RealNVP on the ring. Defaults to 10.
+        prior_layers: Coupling layers of the flow-prior VAE's prior. Defaults to 4.
         diffusion_epochs: Epochs of the DDPM on the digits. Defaults to 25.
         diffusion_widths: The DDPM U-Net's channels per resolution. Defaults to (32, 64, 128).
         diffusion_learning_rate: Adam's rate for the DDPM: higher than Ho et al.'s 2e-4, which
@@ -64,6 +67,9 @@ class GenerativeConfig:
     toy_epochs: int = 150
     digit_epochs: int = 20
     flow_epochs: int = 20
+    flow_layers: int = 8
+    toy_flow_layers: int = 10
+    prior_layers: int = 4
     diffusion_epochs: int = 25
     diffusion_widths: tuple = (32, 64, 128)
     diffusion_learning_rate: float = 1e-3
@@ -83,12 +89,14 @@ class GenerativeConfig:
     verbose: int = 2
 
     def quick_profile(self) -> "GenerativeConfig":
-        return replace(self, toy_points=300, toy_epochs=2, digit_epochs=1, flow_epochs=1, diffusion_epochs=1,
+        return replace(self, toy_points=200, toy_epochs=1, digit_epochs=1, flow_epochs=1, diffusion_epochs=1,
+                       flow_layers=2, toy_flow_layers=2, prior_layers=2,
                        diffusion_widths=(8, 16), diffusion_steps=3, ancestral_samples=0, samples=100, nll_draws=1,
                        classifier_epochs=1, max_images=500, quick=True)
 
     def validate(self) -> "GenerativeConfig":
-        positive(self, "toy_points", "toy_epochs", "digit_epochs", "flow_epochs", "diffusion_epochs",
+        positive(self, "toy_points", "toy_epochs", "digit_epochs", "flow_epochs", "flow_layers", "toy_flow_layers", "prior_layers",
+                 "diffusion_epochs",
                  "diffusion_learning_rate", "diffusion_steps", "samples", "nll_draws", "latent_dim", "cvae_latent_dim", "classifier_epochs",
                  "batch_size")
         models = (self.models,) if isinstance(self.models, str) else tuple(self.models)
@@ -150,7 +158,8 @@ def _builders(config):
                              output_activation=k["out"], reconstruction=k["recon"], seed=seed),
         "flow_prior_vae": lambda k: flow_prior_vae(input_dim=k["dim"], hidden_units=k["vae_units"],
                                                    latent_dim=k["latent"], output_activation=k["out"],
-                                                   reconstruction=k["recon"], seed=seed),
+                                                   reconstruction=k["recon"], prior_layers=config.prior_layers,
+                                                   seed=seed),
         "cvae": lambda k: cvae(input_dim=k["dim"], condition_dim=k["classes"], hidden_units=k["vae_units"],
                                latent_dim=k["cvae_latent"], output_activation=k["out"], reconstruction=k["recon"],
                                seed=seed),
@@ -196,7 +205,7 @@ def _toy(config, builders, log):
     held_out, _ = ring_of_gaussians(1000, np.random.default_rng(config.seed + 3))
     onehot = np.eye(8, dtype="float32")[toy_labels]
     kwargs = dict(dim=2, latent=2, cvae_latent=2, units=(64, 64), vae_units=(64, 64), out="linear",
-                  recon="gaussian", classes=8, flow_layers=10, flow_units=(128, 128), flow_pre="none",
+                  recon="gaussian", classes=8, flow_layers=config.toy_flow_layers, flow_units=(128, 128), flow_pre="none",
                   image_shape=None)
     rows, runs = [], {}
     for name in (m for m in config.models if m != "ddpm"):
@@ -217,7 +226,7 @@ def _toy(config, builders, log):
 
 def _digit_kwargs(config):
     return dict(dim=784, latent=config.latent_dim, cvae_latent=config.cvae_latent_dim, units=(256, 512),
-                vae_units=(512,), out="sigmoid", recon="binary_crossentropy", classes=10, flow_layers=8,
+                vae_units=(512,), out="sigmoid", recon="binary_crossentropy", classes=10, flow_layers=config.flow_layers,
                 flow_units=(512,), flow_pre="logit", image_shape=(28, 28))
 
 
