@@ -9,6 +9,11 @@ from toolkit.builders.flows import coupling_masks
 from toolkit.builders.steps import input_gradient
 from toolkit.training import set_seed
 
+# Tests of NumPy-side logic and argument checks run once, on TensorFlow; the backend's own paths
+# (training steps, the EMA update, the flow's log-determinant and inverse, save and load in
+# tests/builders/test_registry.py) run on every backend.
+once = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="backend-neutral: run on TensorFlow")
+
 
 def _randomised_flow(dim=4, layers=4, seed=0, scale=0.5):
     """A flow whose coupling outputs are not zero (a new flow is the identity)."""
@@ -40,6 +45,7 @@ def test_inverse_undoes_forward():
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model.flow.inverse(z)), x, rtol=1e-5, atol=1e-5)
 
 
+@once
 def test_masks_alternate_so_every_entry_moves():
     masks = coupling_masks(784, 4, (28, 28))
     assert masks.shape == (4, 784)
@@ -48,6 +54,7 @@ def test_masks_alternate_so_every_entry_moves():
     np.testing.assert_array_equal(masks[2], np.arange(784) < 392)
 
 
+@once
 def test_flow_density_integrates_to_one_on_the_plane():
     model = _randomised_flow(dim=2, layers=4, scale=0.2)
     grid = np.linspace(-10, 10, 401)
@@ -56,6 +63,7 @@ def test_flow_density_integrates_to_one_on_the_plane():
     assert mass == pytest.approx(1.0, abs=0.02)
 
 
+@once
 def test_flow_on_pixels_reports_bits_per_dimension_and_samples_pixels():
     set_seed(0)
     model = realnvp(dim=16, hidden_units=(16,), coupling_layers=2, preprocessing="logit", image_shape=(4, 4), seed=0)
@@ -69,6 +77,7 @@ def test_flow_on_pixels_reports_bits_per_dimension_and_samples_pixels():
         realnvp(dim=2).bits_per_dim(np.zeros((2, 2)))
 
 
+@once
 def test_forward_process_matches_its_closed_form():
     schedule = linear_schedule(1000)
     rng = np.random.default_rng(0)
@@ -91,6 +100,7 @@ def test_forward_process_matches_its_closed_form():
     assert schedule["alpha_bar"][-1] < 1e-4  # x_T is pure noise
 
 
+@once
 def test_diffusion_samplers_and_their_refusals():
     set_seed(0)
     model = ddpm(image_shape=(8, 8, 1), widths=(8, 16), embedding_dim=16, timesteps=20, seed=0)
@@ -109,6 +119,7 @@ def test_diffusion_samplers_and_their_refusals():
     assert bits > 0 and error > 0  # a bound on a probability mass: never below zero bits
 
 
+@once
 def test_class_conditional_diffusion_samples_given_labels():
     set_seed(0)
     model = ddpm(image_shape=(8, 8, 1), widths=(8, 16), embedding_dim=16, timesteps=20, classes=3, seed=0)
@@ -119,6 +130,7 @@ def test_class_conditional_diffusion_samples_given_labels():
         model.generate(2, steps=2, labels=[0, 5])
 
 
+@once
 @pytest.mark.parametrize("kwargs, message", [
     ({"image_shape": (28, 28, 1), "widths": (8, 8, 8, 8)}, "divisible by 2 ** (len(widths) - 1) = 8"),
     ({"beta_start": 0.1, "beta_end": 0.01}, "the schedule needs 0 < beta_start < beta_end < 1"),
@@ -156,6 +168,7 @@ def test_flow_prior_leaves_the_vae_itself_unchanged():
     assert histories["flow_prior_vae"]["kl_loss"] != histories["vae"]["kl_loss"]
 
 
+@once
 def test_flow_prior_samples_where_the_codes_are():
     set_seed(0)
     model = flow_prior_vae(input_dim=2, hidden_units=(8,), latent_dim=2, prior_units=(16,), seed=0)
@@ -170,6 +183,7 @@ def test_flow_prior_samples_where_the_codes_are():
     np.testing.assert_allclose(drawn.mean(0), [3.0, -2.0], atol=0.3)
 
 
+@once
 def test_flow_prior_decoder_noise_is_not_the_prior_draw():
     set_seed(0)
     model = flow_prior_vae(input_dim=2, hidden_units=(16,), latent_dim=2, prior_units=(8,), seed=0)
@@ -180,6 +194,7 @@ def test_flow_prior_decoder_noise_is_not_the_prior_draw():
     assert not np.allclose(noise, np.random.default_rng(42).normal(size=(6, 2)), atol=1e-3)
 
 
+@once
 def test_wrong_data_is_refused_before_training():
     set_seed(0)
     flow = realnvp(dim=2, hidden_units=(8,))
@@ -204,6 +219,7 @@ def test_wrong_data_is_refused_before_training():
         conditional.nll_bound(np.zeros((2, 8, 8, 1)))
 
 
+@once
 def test_any_width_and_a_short_schedule_sample():
     set_seed(0)
     model = ddpm(image_shape=(8, 8, 1), widths=(12, 6), embedding_dim=8, timesteps=20)  # not multiples of 8
