@@ -12,7 +12,8 @@ from toolkit.builders.attention import (
 )
 from toolkit.builders.autoencoders import dense_autoencoder, denoising_autoencoder
 from toolkit.builders.conv import cnn_lstm, conv1d_regressor, digits_cnn
-from toolkit.builders.diffusion import DDPM, TimeEmbedding, ddpm, linear_schedule, unet
+from toolkit.builders.diffusion import DDPM, ddpm, linear_schedule
+from toolkit.builders.unet import TimeEmbedding, unet
 from toolkit.builders.flows import AffineCoupling, CouplingFlow, RealNVP, realnvp
 from toolkit.builders.dense import (
     GaussianHead, gaussian_mlp, gaussian_nll, mlp_classifier, mlp_regressor, narx, split_mean_variance,
