@@ -263,8 +263,7 @@ class DDPM(SteppedModel):
         abar = self.schedule["alpha_bar"]
         times = np.linspace(self.timesteps - 1, 0, steps).round().astype(int)
         for index, t in enumerate(times):
-            eps = self._predict_noise(x, t, labels)
-            x0 = ((x - np.sqrt(1 - abar[t]) * eps) / np.sqrt(abar[t])).clip(-1, 1)
+            x0 = self._predicted_x0(x, t, labels)
             if index == len(times) - 1:
                 return x0
             eps = (x - np.sqrt(abar[t]) * x0) / np.sqrt(1 - abar[t])  # consistent with the clipped x0

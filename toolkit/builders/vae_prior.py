@@ -25,6 +25,11 @@ from toolkit.builders.registry import register
 from toolkit.builders.vae import _VAE_ARGS, VAE, _check_vae, _vae_decoder, _vae_encoder
 
 
+def gaussian_entropy(log_var):
+    """Entropy of N(mean, diag(exp(log_var))) per row, in nats."""
+    return 0.5 * ops.sum(1.0 + math.log(2 * math.pi) + log_var, axis=1)
+
+
 @keras.saving.register_keras_serializable(package="toolkit")
 class FlowPriorVAE(VAE):
     """A :class:`VAE` with a learned prior: ``prior`` is a :class:`CouplingFlow` over z.
@@ -43,8 +48,7 @@ class FlowPriorVAE(VAE):
     def _kl(self, z, z_mean, z_log_var):
         """-H[q(z|x)] - log p(z): the KL against the learned prior, the entropy in closed form and
         the cross-entropy at the drawn z (an unbiased estimate)."""
-        entropy = 0.5 * ops.sum(1.0 + math.log(2 * math.pi) + z_log_var, axis=1)
-        return -entropy - self.prior.log_prob(z)
+        return -gaussian_entropy(z_log_var) - self.prior.log_prob(z)
 
     def _loss_terms(self, inputs, training):
         """The encoder and decoder train exactly as the Gaussian-prior VAE (KL against N(0, I));
@@ -58,10 +62,9 @@ class FlowPriorVAE(VAE):
         reconstruction, _, (z, z_mean, z_log_var) = self._sample_terms(inputs, training)
         gaussian_kl = VAE._kl(self, z, z_mean, z_log_var)
         prior_log_prob = self.prior.log_prob(ops.stop_gradient(z))
-        entropy = 0.5 * ops.sum(1.0 + math.log(2 * math.pi) + z_log_var, axis=1)
         reconstruction = ops.mean(reconstruction)
         objective = reconstruction + self.beta * ops.mean(gaussian_kl) - ops.mean(prior_log_prob)
-        return objective, reconstruction, ops.mean(-entropy - prior_log_prob)
+        return objective, reconstruction, ops.mean(-gaussian_entropy(z_log_var) - prior_log_prob)
 
     def _prior_codes(self, n, rng):
         check_positive_int("n", n)

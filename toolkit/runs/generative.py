@@ -243,8 +243,7 @@ def _likelihood(trained: Trained, test_images, config, on_grid: bool):
     if not on_grid:
         return None
     if trained.name == "realnvp":
-        flat = test_images.reshape(len(test_images), -1)
-        per_image = -trained.model.log_prob(flat, seed=config.seed) / (784 * np.log(2)) + 8.0
+        per_image = trained.model.bits_per_image(test_images.reshape(len(test_images), -1), seed=config.seed)
         return float(per_image.mean()), float(per_image.std(ddof=1) / np.sqrt(len(per_image)))
     if trained.name == "ddpm":
         return trained.model.nll_bound(test_images, seed=config.seed, draws=config.nll_draws)
@@ -299,7 +298,7 @@ def run_generative(config: GenerativeConfig, *, log=print) -> ScienceResult:
                    split, source, len(train), on_grid)
 
 
-def _yardstick_rows(runs, real_fd, real_reading, n_train):
+def _yardstick_rows(runs, real_fd, real_reading):
     rows = [["real digits (training set)", "—", real_fd, real_reading["confidence"], real_reading["class_spread"],
              "—", "—", "—", "—"]]
     for name, trained in runs.items():
@@ -360,7 +359,7 @@ def _verdict(runs) -> str:
 
 def _result(config, toy_rows, toy_runs, reference, floor, runs, real_fd, real_reading, judge, judge_accuracy,
             split, source, n_train, on_grid) -> ScienceResult:
-    yardstick = _yardstick_rows(runs, real_fd, real_reading, n_train)
+    yardstick = _yardstick_rows(runs, real_fd, real_reading)
     verdict = _verdict(runs)
     grids = Section("Digits: samples", "The first 30 digits each model drew for the yardstick"
                     + (f"; the DDPM's with DDIM in {config.diffusion_steps} steps." if "ddpm" in runs else "."))
@@ -399,7 +398,7 @@ def _result(config, toy_rows, toy_runs, reference, floor, runs, real_fd, real_re
                "digits": {TITLES[n]: {"params": parameters(r.model), **r.numbers, "train_seconds": r.train_seconds,
                                       "sample_seconds": r.sample_seconds} for n, r in runs.items()}}
     if "cvae" in runs:
-        cvae_section, cvae_metrics = _cvae_section(runs["cvae"].model, judge, judge_accuracy, split, n_train)
+        cvae_section, cvae_metrics = _cvae_section(runs["cvae"].model, judge, judge_accuracy, split)
         sections.append(cvae_section)
         metrics.update(cvae_metrics)
     curves = Section("Loss curves")
@@ -415,7 +414,7 @@ def _result(config, toy_rows, toy_runs, reference, floor, runs, real_fd, real_re
                          models={f"digits_{n}": r.model for n, r in runs.items()})
 
 
-def _cvae_section(model, judge, judge_accuracy, split, n_train):
+def _cvae_section(model, judge, judge_accuracy, split):
     requested = np.repeat(np.arange(10), 50)
     drawn = model.generate_for(requested, seed=0)
     read = judge.predict(drawn.reshape(-1, 28, 28, 1), verbose=0).argmax(1)
