@@ -65,7 +65,7 @@ browser:
 # The whole suite on TensorFlow, then the backend-neutral tests (builders, custom training
 # steps, the forecaster adapters, MC dropout, a forecast run) again on every other installed backend: JAX always
 # (installed here), PyTorch when present (make install-torch).
-BACKEND_TESTS := tests/builders tests/forecasters tests/training/test_mc_dropout.py tests/test_backends.py
+BACKEND_TESTS := tests/builders tests/forecasters tests/training tests/test_backends.py
 
 # Tests run in parallel, one process per core (pytest-xdist); the Ray tests share one process
 # (xdist_group "ray"), one after another.

@@ -57,3 +57,18 @@ def price_table(n: int = 400, seed: int = 0) -> pd.DataFrame:
 @pytest.fixture
 def price_frame():
     return validate_prices(price_table(), "Close", Provenance("csv", "synthetic", "test data"))
+
+
+def float64_ready() -> bool:
+    """Whether the PDE machinery can compute in float64 here: TensorFlow, or JAX in 64-bit mode."""
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        if jax.config.jax_enable_x64:  # this process's own (JAX_ENABLE_X64=1): Keras's promotion follows
+            from toolkit.training.compiled import enable_float64
+
+            enable_float64()
+        return bool(jax.config.jax_enable_x64)
+    return keras.backend.backend() == "tensorflow"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from toolkit.builders.pde import BurgersResidual, HeatResidual, derivatives, tape_jet, taylor_jet
+from toolkit.builders.pde import BurgersResidual, HeatResidual, Unknown, derivatives, tape_jet, taylor_jet
 from toolkit.builders.pinn import PINN, INITIAL_CONDITIONS, pinn_network
 
 
@@ -104,7 +104,14 @@ def test_float64_is_refused_on_torch():
 
 
 def test_residual_arguments_are_checked():
-    with pytest.raises(ValueError, match="`kappa` must be positive. Received: kappa=0"):
+    with pytest.raises(ValueError, match="`kappa` must be a positive number or an Unknown. Received: kappa=0"):
         HeatResidual(0)
+    with pytest.raises(ValueError, match=r"`nu` must be positive: give Unknown\(..., positive=True\). "
+                                         r"Received: nu=Unknown\(0.1, positive=False\)"):
+        BurgersResidual(nu=Unknown(0.1))
+    with pytest.raises(ValueError, match="a positive coefficient needs a positive first guess. Received: initial=0"):
+        Unknown(0, positive=True)
+    with pytest.raises(ValueError, match="`initial` must be a finite number. Received: initial=nan"):
+        Unknown(float("nan"))
     with pytest.raises(ValueError, match="`initial` must be one of -sin"):
         pinn_network(initial="cos(x)")

@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
+from keras import ops
 
-from toolkit.builders.pde import BurgersResidual, HeatResidual
+from tests.conftest import float64_ready
+from toolkit.builders.pde import BurgersResidual, HeatResidual, Unknown
 from toolkit.builders.pinn import pinn_network
 from toolkit.training import set_seed
 from toolkit.training.pinn import PINNObjective
@@ -13,19 +14,25 @@ from toolkit.training.sampling import rad_probabilities, rad_sample
 
 RNG = np.random.default_rng(0)
 POINTS = RNG.uniform([0, -1], [1, 1], (200, 2))
+pytestmark = pytest.mark.skipif(not float64_ready(), reason="float64 on TensorFlow, or JAX in 64-bit mode "
+                                                              "(make test runs these with JAX_ENABLE_X64=1)")
+numpy = ops.convert_to_numpy
 
 
-def _objective(**kwargs):
+def _objective(residual=None, **kwargs):
     set_seed(0)
     network = pinn_network(hidden_layers=2, units=8, dtype="float64", periodic=True, initial="-sin(pi x)")
-    return PINNObjective(network, BurgersResidual(), POINTS, **kwargs)
+    return PINNObjective(network, residual or BurgersResidual(), POINTS, **kwargs)
 
 
-def test_gradient_matches_finite_differences():
-    objective = _objective()
+@pytest.mark.parametrize("unknown", [False, True])
+def test_gradient_matches_finite_differences(unknown):
+    # With unknowns the last two entries are the raw coefficients (advection, log nu).
+    residual = BurgersResidual(nu=Unknown(0.02, positive=True), advection=Unknown(0.7)) if unknown else None
+    objective = _objective(residual=residual) if unknown else _objective()
     theta = objective.theta()
     _, gradient = objective.value_and_gradient(theta)
-    for index in (0, 17, objective.size - 1):
+    for index in (0, 17, objective.size - 2, objective.size - 1):
         step = np.zeros(objective.size)
         step[index] = 1e-6
         up = float(objective.value_and_gradient(theta + step)[0])
@@ -38,9 +45,9 @@ def test_loss_is_the_mean_squared_residual_plus_data_error():
     objective = _objective(data_points=data[0], data_values=data[1])
     loss, data_loss, residual_loss = objective.terms(objective.theta())
     network = objective.network
-    residual = BurgersResidual()(network, tf.constant(POINTS))
-    np.testing.assert_allclose(float(residual_loss), float(tf.reduce_mean(residual ** 2)), rtol=1e-12)
-    np.testing.assert_allclose(float(data_loss), np.mean((network(data[0]).numpy().ravel() - 1.0) ** 2), rtol=1e-12)
+    residual = numpy(BurgersResidual()(network, ops.convert_to_tensor(POINTS)))
+    np.testing.assert_allclose(float(residual_loss), np.mean(residual ** 2), rtol=1e-12)
+    np.testing.assert_allclose(float(data_loss), np.mean((numpy(network(data[0])).ravel() - 1.0) ** 2), rtol=1e-12)
     np.testing.assert_allclose(float(loss), float(data_loss + residual_loss), rtol=1e-12)
 
 
@@ -87,7 +94,7 @@ def test_heat_equation_solved_to_high_accuracy_by_the_same_machinery():
     objective.assign(result.theta)
     t, x = np.meshgrid(np.linspace(0, 1, 21), np.linspace(-1, 1, 41))
     exact = np.exp(-kappa * np.pi ** 2 * t) * np.sin(np.pi * x)
-    predicted = network(np.column_stack([t.ravel(), x.ravel()])).numpy().reshape(exact.shape)
+    predicted = numpy(network(np.column_stack([t.ravel(), x.ravel()]))).reshape(exact.shape)
     assert np.linalg.norm(predicted - exact) / np.linalg.norm(exact) < 1e-4
 
 

@@ -23,6 +23,7 @@ from keras import ops
 BURGERS_NU = 0.01 / math.pi
 
 
+
 class Jet(NamedTuple):
     """A field and its derivatives at n points, each of shape (n, k)."""
 
@@ -140,16 +141,77 @@ def derivatives(network, points, method: str = "auto") -> Jet:
     return tape_jet(network, points)
 
 
+class Unknown:
+    """A PDE coefficient to identify from data (an inverse problem), trained with the network.
+
+    A residual given ``Unknown`` for a coefficient holds a trainable variable for it;
+    :class:`toolkit.training.pinn.PINNObjective` and :class:`toolkit.builders.pinn.PINN`
+    train it with the weights. ``positive`` parameterises it as exp(raw), as Raissi et al.
+    do for the viscosity, so it stays positive and is searched on a log scale.
+
+    Args:
+        initial: The first guess.
+        positive: Keep the coefficient positive (log parameterisation). Defaults to False.
+
+    Raises:
+        ValueError: a guess that is not finite, or not positive with ``positive=True``.
+
+    Example:
+        >>> BurgersResidual(nu=Unknown(0.0025, positive=True), advection=Unknown(0.0)).coefficients()
+        {'advection': 0.0, 'nu': 0.0025}
+    """
+
+    def __init__(self, initial: float, positive: bool = False):
+        if isinstance(initial, bool) or not isinstance(initial, (int, float)) or not math.isfinite(initial):
+            raise ValueError(f"`initial` must be a finite number. Received: initial={initial!r}")
+        if positive and not initial > 0:
+            raise ValueError(f"a positive coefficient needs a positive first guess. Received: initial={initial!r}")
+        self.initial = float(initial)
+        self.positive = bool(positive)
+        self.variable = None
+
+    def build(self, name: str, dtype: str):
+        """The raw variable (log of the value if ``positive``), created once per dtype."""
+        if self.variable is None or self.variable.dtype != dtype:
+            start = self.initial if self.variable is None else self.value()
+            raw = math.log(start) if self.positive else start
+            self.variable = keras.Variable(raw, dtype=dtype, trainable=True, name=name)
+        return self.variable
+
+    def tensor(self):
+        """The coefficient as a tensor of the raw variable (what the residual multiplies)."""
+        if self.variable is None:
+            raise ValueError("an unknown coefficient is built with its residual's build(dtype) before use")
+        raw = ops.convert_to_tensor(self.variable)
+        return ops.exp(raw) if self.positive else raw
+
+    def value(self) -> float:
+        """The coefficient's current value (its first guess before training)."""
+        if self.variable is None:
+            return self.initial
+        raw = float(ops.convert_to_numpy(self.variable))
+        return math.exp(raw) if self.positive else raw
+
+    def get_config(self) -> dict:
+        return {"unknown": self.value(), "positive": self.positive}
+
+    def __repr__(self):
+        return f"Unknown({self.value()!r}, positive={self.positive})"
+
+
 class PDEResidual:
     """A PDE residual r(u, points) -> (n, 1); zero where the PDE holds.
 
     Subclasses implement :meth:`from_jet` (the residual from u, u_t, u_x, u_xx, with
-    ``keras.ops``), keep their parameters in :meth:`get_config`, and are registered with
+    ``keras.ops``), list their coefficients' names in ``COEFFICIENTS``, read each with
+    :meth:`coefficient` (a number, or the tensor of an :class:`Unknown`), keep their
+    parameters in :meth:`get_config`, and are registered with
     ``keras.saving.register_keras_serializable`` so a saved PINN loads back. A residual
     that needs other derivatives overrides :meth:`__call__` instead.
     """
 
     derivative_method = "auto"
+    COEFFICIENTS: tuple[str, ...] = ()
 
     def __call__(self, network, points):
         return self.from_jet(derivatives(network, points, self.derivative_method))
@@ -157,32 +219,74 @@ class PDEResidual:
     def from_jet(self, jet: Jet):
         raise NotImplementedError(f"{type(self).__name__} must implement from_jet(jet) or __call__(network, points)")
 
+    # -- coefficients, known or to identify -------------------------------------------------------
+    def unknowns(self) -> dict:
+        """The coefficients to identify, name -> :class:`Unknown`."""
+        return {name: getattr(self, name) for name in self.COEFFICIENTS if isinstance(getattr(self, name), Unknown)}
+
+    def build(self, dtype: str) -> list:
+        """Create the unknowns' variables in ``dtype``; returns them in ``COEFFICIENTS`` order."""
+        return [unknown.build(name, dtype) for name, unknown in self.unknowns().items()]
+
+    @property
+    def variables(self) -> list:
+        """The unknowns' variables (empty before :meth:`build`, or when every coefficient is known)."""
+        return [u.variable for u in self.unknowns().values() if u.variable is not None]
+
+    def coefficient(self, name: str):
+        """The coefficient ``name``: its number, or the tensor of its :class:`Unknown`."""
+        value = getattr(self, name)
+        return value.tensor() if isinstance(value, Unknown) else value
+
+    def coefficients(self) -> dict:
+        """Every coefficient's current value, name -> float."""
+        return {name: (v.value() if isinstance(v, Unknown) else float(v))
+                for name in self.COEFFICIENTS for v in [getattr(self, name)]}
+
     def get_config(self) -> dict:
-        return {}
+        return {name: (v.get_config() if isinstance(v, Unknown) else v)
+                for name in self.COEFFICIENTS for v in [getattr(self, name)]}
 
     @classmethod
     def from_config(cls, config):
+        config = {key: Unknown(value["unknown"], value["positive"]) if isinstance(value, dict) and "unknown" in value
+                  else value for key, value in config.items()}
         return cls(**config)
+
+
+def _coefficient(name: str, value, positive: bool):
+    if isinstance(value, Unknown):
+        if positive and not value.positive:
+            raise ValueError(f"`{name}` must be positive: give Unknown(..., positive=True). Received: {name}={value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or (positive and not value > 0):
+        raise ValueError(f"`{name}` must be a {'positive' if positive else 'finite'} number or an Unknown. "
+                         f"Received: {name}={value!r}")
+    return float(value)
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
 class BurgersResidual(PDEResidual):
-    """Viscous Burgers: r = u_t + u u_x - nu u_xx, with points as columns (t, x).
+    """Viscous Burgers: r = u_t + advection u u_x - nu u_xx, with points as columns (t, x).
+
+    Raissi et al.'s discovery problem writes it u_t + lambda1 u u_x - lambda2 u_xx: pass
+    ``advection=Unknown(0.0)`` and ``nu=Unknown(..., positive=True)`` to identify both.
 
     Args:
-        nu: Viscosity. Defaults to 0.01 / pi, the classic benchmark's.
+        nu: Viscosity (lambda2), positive: a number or an :class:`Unknown`. Defaults to
+            0.01 / pi, the classic benchmark's.
+        advection: Coefficient of u u_x (lambda1): a number or an :class:`Unknown`. Defaults to 1.
     """
 
-    def __init__(self, nu: float = BURGERS_NU):
-        if not nu > 0:
-            raise ValueError(f"`nu` must be positive. Received: nu={nu!r}")
-        self.nu = float(nu)
+    COEFFICIENTS = ("advection", "nu")
+
+    def __init__(self, nu=BURGERS_NU, advection=1.0):
+        self.nu = _coefficient("nu", nu, positive=True)
+        self.advection = _coefficient("advection", advection, positive=False)
 
     def from_jet(self, jet: Jet):
-        return jet.u_t + jet.u * jet.u_x - self.nu * jet.u_xx
-
-    def get_config(self) -> dict:
-        return {"nu": self.nu}
+        return jet.u_t + self.coefficient("advection") * jet.u * jet.u_x - self.coefficient("nu") * jet.u_xx
 
 
 @keras.saving.register_keras_serializable(package="toolkit")
@@ -190,16 +294,13 @@ class HeatResidual(PDEResidual):
     """The heat equation: r = u_t - kappa u_xx.
 
     Args:
-        kappa: Diffusivity. Defaults to 0.1.
+        kappa: Diffusivity, positive: a number or an :class:`Unknown`. Defaults to 0.1.
     """
 
-    def __init__(self, kappa: float = 0.1):
-        if not kappa > 0:
-            raise ValueError(f"`kappa` must be positive. Received: kappa={kappa!r}")
-        self.kappa = float(kappa)
+    COEFFICIENTS = ("kappa",)
+
+    def __init__(self, kappa=0.1):
+        self.kappa = _coefficient("kappa", kappa, positive=True)
 
     def from_jet(self, jet: Jet):
-        return jet.u_t - self.kappa * jet.u_xx
-
-    def get_config(self) -> dict:
-        return {"kappa": self.kappa}
+        return jet.u_t - self.coefficient("kappa") * jet.u_xx

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from toolkit.builders.pde import BURGERS_NU, BurgersResidual, HeatResidual, Jet, PDEResidual  # noqa: F401
+from toolkit.builders.pde import BURGERS_NU, BurgersResidual, HeatResidual, Jet, PDEResidual, Unknown  # noqa: F401
 
 from toolkit.builders._common import (
     check_choice, check_nonnegative, check_output_and_loss, check_positive_int, dense_kwargs, initializer,
@@ -79,9 +79,9 @@ class PeriodicFeatures(layers.Layer):
     def jet(self, jet: Jet) -> Jet:
         w = 2.0 * math.pi / self.period
         x = _column(jet, 1)
-        cos, sin = ops.cos(w * x.u), ops.sin(w * x.u)
-        c = _chain(x, cos, -w * sin, -w * w * cos)
-        s = _chain(x, sin, w * cos, -w * w * sin)
+        cosine, sine = ops.cos(w * x.u), ops.sin(w * x.u)
+        c = _chain(x, cosine, -w * sine, -w * w * cosine)
+        s = _chain(x, sine, w * cosine, -w * w * sine)
         t = _column(jet, 0)
         return Jet(*(ops.concatenate(parts, axis=1) for parts in zip(t, c, s)))
 
@@ -158,7 +158,9 @@ class PINN(SteppedModel):
 
     ``fit(points, u)`` takes the initial / boundary data; the collocation points, where
     only the residual is asked to vanish, are set once with :meth:`set_collocation`.
-    Metrics ``data_loss`` and ``residual_loss`` are tracked separately.
+    Metrics ``data_loss`` and ``residual_loss`` are tracked separately. A residual with
+    :class:`Unknown` coefficients has them trained with the weights (an inverse problem);
+    :meth:`coefficients` reads them.
 
     Args:
         network: Model from points (n, d) to u (n, 1).
@@ -173,6 +175,7 @@ class PINN(SteppedModel):
         check_nonnegative("residual_weight", residual_weight)
         self.network = network
         self.residual = residual
+        self.coefficient_variables = residual.build(network_dtype(network))
         self.residual_weight = float(residual_weight)
         self.collocation = None
         self.total_tracker = keras.metrics.Mean(name="loss")
@@ -183,6 +186,10 @@ class PINN(SteppedModel):
     @property
     def metrics(self):
         return [self.total_tracker, self.data_tracker, self.residual_tracker]
+
+    def coefficients(self) -> dict:
+        """The residual's coefficients now, name -> float (the unknowns as trained so far)."""
+        return self.residual.coefficients()
 
     def set_collocation(self, points) -> None:
         """Points (n, d) where the residual is penalised; they stay constant in training."""
@@ -215,7 +222,7 @@ class PINN(SteppedModel):
             data_loss, residual_loss = self.loss_terms(points, u)
             return data_loss + self.residual_weight * residual_loss, (data_loss, residual_loss)
 
-        weights = self.network.trainable_weights
+        weights = self.trainable_weights  # the network's and the unknown coefficients', in the order Keras saves
         if training:
             total, (data_loss, residual_loss), grads = self.gradients(loss, weights)
             self.apply(self.optimizer, grads, weights)
@@ -290,11 +297,9 @@ def pinn_network(input_dim: int = 2, hidden_layers: int = 8, units: int = 20, ac
         raise ValueError("float64 networks run on tensorflow or jax: Keras's type promotion computes float64 "
                          "matrix products in float32 on torch. Received: dtype='float64'")
     if dtype == "float64" and keras.backend.backend() == "jax":
-        import jax
+        from toolkit.training.compiled import enable_float64
 
-        if not jax.config.jax_enable_x64:
-            raise ValueError("float64 on JAX needs its 64-bit mode: set JAX_ENABLE_X64=1 before Python starts. "
-                             "Received: dtype='float64'")
+        enable_float64()  # JAX's 64-bit mode, and Keras's promotion told so
     if (periodic or initial is not None) and input_dim != 2:
         raise ValueError(f"`periodic` and `initial` need points (t, x). Received: input_dim={input_dim}")
     if initial is not None:

@@ -143,21 +143,21 @@ def _training_points(problem: PDEProblem, config: PDEConfig, rng):
 class _Scorer:
     """The relative L2 error on the problem's grid, timed from the run's start, per stage."""
 
-    def __init__(self, problem, network, objective, started):
-        import tensorflow as tf
-
+    def __init__(self, problem, objective, started):
         t, x = problem.grid
         grid_t, grid_x = np.meshgrid(t, x)                       # rows are x
         self.exact = problem.exact(grid_t, grid_x)
         self.norm = float(np.linalg.norm(self.exact))
-        self.points = tf.constant(np.column_stack([grid_t.ravel(), grid_x.ravel()]), dtype=objective.dtype)
-        self.predict = tf.function(lambda p: network(p), jit_compile=True)
+        self.points = np.column_stack([grid_t.ravel(), grid_x.ravel()])
         self.objective, self.started = objective, started
         self.lower, self.upper = problem.lower, problem.upper
         self.curves: dict[str, tuple[list, list]] = {}
+        # Per stage, each unknown coefficient's value at each record (an inverse problem's).
+        self.coefficients: dict[str, dict[str, list]] | None = {} if objective.coefficient_names else None
 
-    def field(self) -> np.ndarray:
-        return self.predict(self.points).numpy().reshape(self.exact.shape).astype("float64")
+    def field(self, theta=None) -> np.ndarray:
+        """The network's u on the grid at ``theta`` (defaults to the variables')."""
+        return self.objective.predict(self.points, theta).reshape(self.exact.shape).astype("float64")
 
     def error(self, field: np.ndarray | None = None) -> float:
         """Relative L2 error of ``field`` (defaults to the network's now)."""
@@ -168,16 +168,18 @@ class _Scorer:
         seconds, errors = self.curves.setdefault(stage, ([], []))
 
         def record(iteration, theta, loss):
-            self.objective.assign(theta)
             seconds.append(time.perf_counter() - self.started)
-            errors.append(self.error())
+            errors.append(self.error(self.field(theta)))
+            if self.coefficients is not None:
+                for name, value in self.objective.coefficients(theta).items():
+                    self.coefficients.setdefault(stage, {}).setdefault(name, []).append(value)
 
         return record
 
 
 def _quasi_newton(objective, config, scorer, deadline, rng, log):
     """The optimiser in chunks of ``resample_every`` iterations, RAD between chunks; H carried over."""
-    import tensorflow as tf
+    from keras import ops
 
     from toolkit.training.lbfgs import minimize_lbfgs
     from toolkit.training.quasi_newton import minimize, positive_definite
@@ -216,13 +218,14 @@ def _quasi_newton(objective, config, scorer, deadline, rng, log):
         if result.iterations < steps:
             break
         if config.sampling == "rad" and stage["iterations"] < config.iterations:
-            objective.assign(theta)
             candidates = rng.uniform(scorer.lower, scorer.upper, (config.rad_candidates, 2))
-            objective.set_collocation(rad_sample(candidates, objective.residual_at(candidates),
-                                                 config.collocation_points, rng, k=config.rad_k, c=config.rad_c))
+            kept = ops.convert_to_numpy(objective.collocation)[config.collocation_points:]  # data points stay
+            drawn = rad_sample(candidates, objective.residual_at(candidates, theta=theta), config.collocation_points,
+                               rng, k=config.rad_k, c=config.rad_c)
+            objective.set_collocation(np.vstack([drawn, kept]))
             stage["resamplings"] += 1
             if inverse_hessian is not None:
-                inverse_hessian = (inverse_hessian + tf.transpose(inverse_hessian)) / 2
+                inverse_hessian = (inverse_hessian + ops.transpose(inverse_hessian)) / 2
                 if not positive_definite(inverse_hessian):
                     inverse_hessian = None
         if log and stage["iterations"] % max(chunk, 1000) < chunk:
@@ -251,7 +254,7 @@ def run_pde(problem: PDEProblem, config: PDEConfig, *, log=print) -> ScienceResu
                            upper=problem.upper, dtype=config.precision, periodic=hard,
                            initial=problem.initial if hard else None)
     objective = PINNObjective(network, problem.residual, collocation, data_points, data_values)
-    scorer = _Scorer(problem, network, objective, started)
+    scorer = _Scorer(problem, objective, started)
     log(f"[pinn] {network.count_params():,} parameters ({config.precision}, {config.constraints} constraints); "
         f"{len(collocation):,} collocation points; Adam for {config.adam_steps} steps, then "
         f"{OPTIMIZER_TITLES[config.optimizer]}" + (f" with RAD every {config.resample_every} iterations"

@@ -11,7 +11,7 @@ import time
 from typing import Callable
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from toolkit.training.quasi_newton import QuasiNewtonResult
 
@@ -32,7 +32,7 @@ def minimize_lbfgs(fun: Callable, theta0, *, max_iter: int = 1000, time_limit: f
     """
     from scipy.optimize import minimize
 
-    theta0 = tf.convert_to_tensor(theta0)
+    theta0 = ops.convert_to_tensor(theta0)
     dtype = theta0.dtype
     started = time.perf_counter()
     result = QuasiNewtonResult(theta0, None)
@@ -40,18 +40,18 @@ def minimize_lbfgs(fun: Callable, theta0, *, max_iter: int = 1000, time_limit: f
     latest = {}
 
     def objective(x):
-        loss, gradient = fun(tf.constant(x, dtype=dtype))
+        loss, gradient = fun(ops.convert_to_tensor(x, dtype=dtype))
         result.evaluations += 1
         latest.update(loss=float(loss), gradient=gradient)
-        return float(loss), gradient.numpy().astype("float64")
+        return float(loss), ops.convert_to_numpy(gradient).astype("float64")
 
     def record(iteration, x):
         history["iteration"].append(iteration)
         history["seconds"].append(time.perf_counter() - started)
         history["loss"].append(latest["loss"])
-        history["gradient_norm"].append(float(tf.norm(latest["gradient"])))
+        history["gradient_norm"].append(float(ops.norm(latest["gradient"])))
         if callback is not None:
-            callback(iteration, tf.constant(x, dtype=dtype), latest["loss"])
+            callback(iteration, ops.convert_to_tensor(x, dtype=dtype), latest["loss"])
 
     def on_iteration(intermediate_result):
         result.iterations += 1
@@ -60,14 +60,14 @@ def minimize_lbfgs(fun: Callable, theta0, *, max_iter: int = 1000, time_limit: f
         if time_limit is not None and time.perf_counter() - started > time_limit:
             raise StopIteration
 
-    outcome = minimize(objective, theta0.numpy().astype("float64"), jac=True, method="L-BFGS-B",
+    outcome = minimize(objective, ops.convert_to_numpy(theta0).astype("float64"), jac=True, method="L-BFGS-B",
                        callback=on_iteration,
                        options={"maxiter": max_iter, "maxfun": int(max_iter * 1.25) + 10, "maxcor": memory,
                                 "maxls": 50, "ftol": float(np.finfo(float).eps), "gtol": 0.0})
     objective(outcome.x)  # the loss and gradient at the point returned
     if not history["iteration"] or history["iteration"][-1] != result.iterations:
         record(result.iterations, outcome.x)
-    result.theta = tf.constant(outcome.x, dtype=dtype)
+    result.theta = ops.convert_to_tensor(outcome.x, dtype=dtype)
     result.message = ("time limit" if time_limit is not None and time.perf_counter() - started > time_limit
                       else str(outcome.message))
     result.seconds = time.perf_counter() - started

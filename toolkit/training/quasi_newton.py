@@ -17,7 +17,8 @@ is what lets them go orders of magnitude further than BFGS on PINN losses:
   the ``SSBroyden2`` choice of the papers' code.
 
 H, the iterate and the gradient stay on the device; each iteration brings back only a
-few scalars (the line search's values and slopes, and three dot products).
+few scalars (the line search's values and slopes, and three dot products). The linear
+algebra is ``keras.ops``, XLA-compiled on TensorFlow or JAX (:mod:`toolkit.training.compiled`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-import tensorflow as tf
+from functools import lru_cache
 
+from keras import ops
+
+from toolkit.training import compiled
 from toolkit.training.line_search import strong_wolfe
 
 METHODS = ("bfgs", "ssbfgs", "ssbroyden")
@@ -85,13 +89,11 @@ def scaling(method: str, n: int, alpha: float, sy: float, yhy: float, sg: float)
     return tau, phi
 
 
-@tf.function(jit_compile=True)
 def _curvature(h, s, y, g):
-    hy = tf.linalg.matvec(h, y)
-    return hy, tf.tensordot(s, y, 1), tf.tensordot(y, hy, 1), tf.tensordot(s, g, 1)
+    hy = ops.matmul(h, y)
+    return hy, ops.dot(s, y), ops.dot(y, hy), ops.dot(s, g)
 
 
-@tf.function(jit_compile=True)
 def _update(h, hy, s, sy, yhy, tau, phi):
     # H+ = (H + c1 u u^T + c3 (s u^T + u s^T)) / tau + (c2 / tau + rho) s s^T, u = Hy:
     # the Broyden-family formula above multiplied out, so no n x n product is formed.
@@ -105,18 +107,23 @@ def _update(h, hy, s, sy, yhy, tau, phi):
             + (c2 / tau + rho) * s_col * s_row)
 
 
-@tf.function(jit_compile=True)
 def _direction(h, g):
-    return -tf.linalg.matvec(h, g)
+    return -ops.matmul(h, g)
+
+
+@lru_cache(maxsize=None)
+def _kernels(backend: str):
+    """The compiled curvature, update and direction for ``backend`` (compiled once per process)."""
+    return compiled.jit(_curvature), compiled.jit(_update), compiled.jit(_direction)
 
 
 def positive_definite(h) -> bool:
     """Whether H is (numerically) positive definite: a Cholesky factorisation succeeds."""
     try:
-        factor = tf.linalg.cholesky((h + tf.transpose(h)) / 2)
-    except tf.errors.InvalidArgumentError:
+        factor = ops.cholesky((h + ops.transpose(h)) / 2)
+    except Exception:  # TensorFlow raises where JAX returns NaNs
         return False
-    return bool(tf.reduce_all(tf.math.is_finite(factor)))
+    return bool(ops.all(ops.isfinite(factor)))
 
 
 def minimize(fun: Callable, theta0, *, method: str = "ssbroyden", inverse_hessian=None, max_iter: int = 1000,
@@ -146,10 +153,12 @@ def minimize(fun: Callable, theta0, *, method: str = "ssbroyden", inverse_hessia
     """
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {', '.join(METHODS)}. Received: method={method!r}")
+    curvature, update, find_direction = _kernels(compiled.backend())
     started = time.perf_counter()
-    theta = tf.convert_to_tensor(theta0)
+    theta = ops.convert_to_tensor(theta0)
     n = int(theta.shape[0])
-    h = tf.eye(n, dtype=theta.dtype) if inverse_hessian is None else tf.convert_to_tensor(inverse_hessian)
+    dtype = theta.dtype
+    h = ops.eye(n, dtype=dtype) if inverse_hessian is None else ops.convert_to_tensor(inverse_hessian)
     fresh = inverse_hessian is None
     loss, gradient = fun(theta)
     result = QuasiNewtonResult(theta, h, evaluations=1)
@@ -159,7 +168,7 @@ def minimize(fun: Callable, theta0, *, method: str = "ssbroyden", inverse_hessia
         result.history["iteration"].append(iteration)
         result.history["seconds"].append(time.perf_counter() - started)
         result.history["loss"].append(value)
-        result.history["gradient_norm"].append(float(tf.norm(gradient)))
+        result.history["gradient_norm"].append(float(ops.norm(gradient)))
         if callback is not None:
             callback(iteration, theta, value)
 
@@ -170,17 +179,17 @@ def minimize(fun: Callable, theta0, *, method: str = "ssbroyden", inverse_hessia
         if not math.isfinite(value):
             message = "the loss is not finite"
             break
-        if gtol > 0 and float(tf.reduce_max(tf.abs(gradient))) <= gtol:
+        if gtol > 0 and float(ops.max(ops.abs(gradient))) <= gtol:
             message = f"gradient below {gtol:g}"
             break
         if time_limit is not None and time.perf_counter() - started >= time_limit:
             message = f"time limit of {time_limit:.3g} s"
             break
-        direction = _direction(h, gradient)
-        slope = float(tf.tensordot(gradient, direction, 1))
+        direction = find_direction(h, gradient)
+        slope = float(ops.dot(gradient, direction))
         if not slope < 0:  # H lost positive definiteness numerically: restart from the identity
-            h, fresh = tf.eye(n, dtype=theta.dtype), True
-            direction, slope = -gradient, -float(tf.tensordot(gradient, gradient, 1))
+            h, fresh = ops.eye(n, dtype=dtype), True
+            direction, slope = -gradient, -float(ops.dot(gradient, gradient))
             if slope == 0:
                 message = "the gradient vanished"
                 break
@@ -190,7 +199,7 @@ def minimize(fun: Callable, theta0, *, method: str = "ssbroyden", inverse_hessia
             point = theta + alpha * direction
             trial_loss, trial_gradient = fun(point)
             trial.update(point=point, gradient=trial_gradient)
-            return float(trial_loss), float(tf.tensordot(trial_gradient, direction, 1))
+            return float(trial_loss), float(ops.dot(trial_gradient, direction))
 
         first = min(1.0, 1.01 / math.sqrt(-slope)) if fresh else 1.0
         search = strong_wolfe(phi, value, slope, alpha=first, c1=c1, c2=c2, max_evaluations=max_evaluations)
@@ -199,18 +208,16 @@ def minimize(fun: Callable, theta0, *, method: str = "ssbroyden", inverse_hessia
             if fresh or retried:
                 message = "the line search found no step that lowers the loss"
                 break
-            h, fresh, retried = tf.eye(n, dtype=theta.dtype), True, True
+            h, fresh, retried = ops.eye(n, dtype=dtype), True, True
             continue
         retried = False
         step = trial["point"] - theta
         change = trial["gradient"] - gradient
-        hy, sy, yhy, sg = _curvature(h, step, change, gradient)
+        hy, sy, yhy, sg = curvature(h, step, change, gradient)
         sy, yhy, sg = float(sy), float(yhy), float(sg)
         if sy > 1e-300 and yhy > 0:  # skip an update that would lose positive definiteness
             tau, phi_k = scaling(method, n, search.alpha, sy, yhy, sg)
-            dtype = theta.dtype
-            h = _update(h, hy, step, tf.constant(sy, dtype), tf.constant(yhy, dtype), tf.constant(tau, dtype),
-                        tf.constant(phi_k, dtype))
+            h = update(h, hy, step, *(ops.convert_to_tensor(v, dtype=dtype) for v in (sy, yhy, tau, phi_k)))
         fresh = False
         theta, gradient, value = trial["point"], trial["gradient"], search.value
         iteration += 1
