@@ -66,6 +66,9 @@ browser:
 # steps, the forecaster adapters, MC dropout, a forecast run) again on every other installed backend: JAX always
 # (installed here), PyTorch when present (make install-torch).
 BACKEND_TESTS := tests/builders tests/forecasters tests/training tests/test_backends.py
+# The PDE machinery in float64 needs JAX's 64-bit mode, a process-wide switch: its own run.
+FLOAT64_TESTS := tests/builders/test_pde.py tests/training/test_pinn_training.py tests/training/test_quasi_newton.py \
+	tests/runs/test_discovery.py
 
 # Tests run in parallel, one process per core (pytest-xdist); the Ray tests share one process
 # (xdist_group "ray"), one after another.
@@ -79,6 +82,10 @@ test: $(STAMP) $(JAX_STAMP) browser
 	    KERAS_BACKEND=$$backend $(BIN)/python -m pytest -q -p no:cacheprovider $(PARALLEL) $(BACKEND_TESTS) $(ARGS) || exit 1; \
 	  fi; \
 	done
+	@if $(BIN)/python -c "import jax" 2>/dev/null; then \
+	  echo "== the PDE machinery in float64 on jax (JAX_ENABLE_X64=1)"; \
+	  KERAS_BACKEND=jax JAX_ENABLE_X64=1 $(BIN)/python -m pytest -q -p no:cacheprovider $(PARALLEL) $(FLOAT64_TESTS) $(ARGS) || exit 1; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_windows.py

@@ -23,6 +23,10 @@ BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT = "tensorflow"
 #: The key under which every run's library versions (and ``metrics.json``) name the backend.
 VERSIONS_KEY = "keras backend"
+#: Where the compiled PDE machinery (toolkit.training.compiled) runs, and why not elsewhere.
+PDE_BACKENDS = ("tensorflow", "jax")
+PDE_WHY = ("its quasi-Newton optimisers are XLA-compiled, on TensorFlow or JAX; Keras on PyTorch computes float64 "
+           "matrix products in float32")
 #: How to install each backend (the setup.cfg extras; TensorFlow comes with the package).
 INSTALL = {"tensorflow": "pip install -e .", "jax": "pip install -e '.[jax]' (or make install-jax)",
            "torch": "pip install -e '.[torch]' (or make install-torch)"}

@@ -321,7 +321,7 @@ def heatmaps_figure(fields: dict[str, np.ndarray], extent, titles_unit: str = ""
 
 
 def error_time_figure(stages: dict[str, tuple[np.ndarray, np.ndarray]], title: str, target: float | None = None,
-                      target_label: str = "") -> Figure:
+                      target_label: str = "", ylabel: str = "relative L2 error") -> Figure:
     """An error (log scale) against wall time, one line per training stage; an optional target line."""
     figure, (ax,) = _figure(9, 3.6)
     for (name, (seconds, error)), colour in zip(stages.items(), PALETTE):
@@ -330,7 +330,7 @@ def error_time_figure(stages: dict[str, tuple[np.ndarray, np.ndarray]], title: s
         ax.axhline(target, color="grey", ls="--", lw=1, label=target_label)
     ax.set_yscale("log")
     ax.set_xlabel("seconds since the run started")
-    ax.set_ylabel("relative L2 error")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")

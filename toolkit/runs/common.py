@@ -11,8 +11,11 @@ from toolkit.errors import UsageError
 
 
 def settings_keys(config_class) -> dict:
-    """Pipeline-file keys of a settings dataclass: every field but the run-time ones."""
-    return {f.name: f.default for f in fields(config_class) if f.name not in ("quick", "verbose")}
+    """Pipeline-file keys of a settings dataclass: every field but the run-time ones and those
+    the class lists in ``NOT_SETTINGS`` (inherited fields it does not use: a file that sets
+    one is refused as an unknown key, never ignored)."""
+    hidden = ("quick", "verbose", *getattr(config_class, "NOT_SETTINGS", ()))
+    return {f.name: f.default for f in fields(config_class) if f.name not in hidden}
 
 
 # Upper bounds by the ending of a setting's name: they keep any pipeline within a 2-core,

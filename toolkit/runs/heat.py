@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 
 from toolkit.errors import UsageError
+from toolkit.runs.discovery import DiscoveryConfig, DiscoveryProblem, run_discovery
 from toolkit.runs.pde import PDEConfig, PDEProblem, run_pde
 
 
@@ -48,3 +50,41 @@ def heat_problem(kappa: float = 0.1) -> PDEProblem:
 
 def run_heat(config: HeatConfig, *, log=print):
     return run_pde(heat_problem(config.kappa), config, log=log)
+
+
+@dataclass(frozen=True)
+class HeatDiscoveryConfig(DiscoveryConfig):
+    """Settings of ``toolkit run heat-discovery`` (``[heat-discovery]``): kappa identified from data.
+
+    Attributes:
+        kappa: The true diffusivity of the data. Defaults to 0.1.
+    """
+
+    GRID_POINTS: ClassVar[int] = 101 * 201
+
+    kappa: float = 0.1
+    hidden_layers: int = 2
+    data_points: int = 500
+    collocation_points: int = 2000
+    adam_steps: int = 500
+    time_limit_minutes: float = 2.0
+    bootstrap_minutes: float = 1.0
+
+    def validate(self):
+        super().validate()
+        if not self.kappa > 0:
+            raise UsageError(f"kappa must be positive. Received: kappa={self.kappa!r}")
+        return self
+
+
+def heat_discovery_problem(kappa: float = 0.1) -> DiscoveryProblem:
+    """u_t = kappa u_xx with kappa unknown, first guessed at 1 (ten times the default truth)."""
+    from toolkit.builders.pde import HeatResidual, Unknown
+
+    return DiscoveryProblem(pde=heat_problem(kappa), truth={"kappa": float(kappa)},
+                            make_residual=lambda: HeatResidual(kappa=Unknown(1.0, positive=True)),
+                            labels={"kappa": "kappa"})
+
+
+def run_heat_discovery(config: HeatDiscoveryConfig, *, log=print):
+    return run_discovery(heat_discovery_problem(config.kappa), config, log=log)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from toolkit.backend import BACKENDS, require_backend
+from toolkit.backend import BACKENDS, PDE_BACKENDS, PDE_WHY, require_backend
 from toolkit.runs import autoencoder, burgers, digits, forecast, generative, heat, sine, sysid
 from toolkit.runs.common import build_config, science_job, settings_keys
 
-#: The PDE pipelines' backends, and why: their optimisers are compiled TensorFlow code.
-PDE_ONLY_ON = {"backends": ("tensorflow",), "why": "its quasi-Newton optimisers are XLA-compiled TensorFlow code"}
+#: The PDE pipelines' backends, and why (toolkit.training.compiled).
+PDE_ONLY_ON = {"backends": PDE_BACKENDS, "why": PDE_WHY}
 
 
 @dataclass(frozen=True)
@@ -37,5 +37,8 @@ PIPELINE_KINDS = {
     "sine": _science("sine", sine.SineConfig, sine.run_sine),
     "burgers": _science("burgers", burgers.BurgersConfig, burgers.run_burgers, **PDE_ONLY_ON),
     "heat": _science("heat", heat.HeatConfig, heat.run_heat, **PDE_ONLY_ON),
+    "burgers-discovery": _science("burgers-discovery", burgers.BurgersDiscoveryConfig, burgers.run_burgers_discovery,
+                                  **PDE_ONLY_ON),
+    "heat-discovery": _science("heat-discovery", heat.HeatDiscoveryConfig, heat.run_heat_discovery, **PDE_ONLY_ON),
     "sysid": _science("sysid", sysid.SysidConfig, sysid.run_sysid),
 }

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-#: The backends the compiled PDE machinery runs on, and why not the others.
-BACKENDS = ("tensorflow", "jax")
-WHY = "its quasi-Newton optimisers are XLA-compiled, on TensorFlow or JAX; Keras on PyTorch computes float64 " \
-      "matrix products in float32"
+from toolkit.backend import PDE_BACKENDS as BACKENDS, PDE_WHY as WHY
 
 
 def backend() -> str:

@@ -1,0 +1,84 @@
+"""Discovering PDE coefficients from data: the coefficients recovered, their spread, the settings checked.
+
+These run in float64: on TensorFlow, and on JAX in its 64-bit mode (``make test`` runs this
+file again with JAX_ENABLE_X64=1).
+"""
+
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import float64_ready
+from toolkit.errors import UsageError
+from toolkit.runs.burgers import BurgersDiscoveryConfig, burgers_discovery_problem, run_burgers_discovery
+from toolkit.runs.discovery import _data
+from toolkit.runs.heat import HeatDiscoveryConfig, run_heat_discovery
+
+pytestmark = pytest.mark.skipif(not float64_ready(), reason="float64 on TensorFlow, or JAX in 64-bit mode "
+                                                              "(make test runs these with JAX_ENABLE_X64=1)")
+
+
+def test_burgers_lambda1_recovered_within_one_percent_in_under_a_minute():
+    config = BurgersDiscoveryConfig(data_points=1000, hidden_layers=3, units=16, collocation_points=1000,
+                                    adam_steps=300, learning_rate=0.01, iterations=400, sampling="fixed",
+                                    bootstrap=0, record_every=50, time_limit_minutes=1.0, verbose=0).validate()
+    started = time.perf_counter()
+    result = run_burgers_discovery(config, log=lambda line: None)
+    assert time.perf_counter() - started < 60
+    coefficients = result.metrics["coefficients"]
+    assert coefficients["advection"]["relative_error"] < 0.01, coefficients["advection"]
+    assert coefficients["nu"]["relative_error"] < 0.2, coefficients["nu"]
+    # the curve of each coefficient over the optimisation is recorded, and ends at the estimate
+    curve = result.metrics["coefficient_curve"]["SSBroyden"]
+    assert curve["advection"][-1] == pytest.approx(coefficients["advection"]["estimate"])
+    assert len(curve["seconds"]) == len(curve["nu"]) >= 8
+    assert result.models["pinn"].coefficients()["advection"] == pytest.approx(coefficients["advection"]["estimate"])
+
+
+def test_heat_kappa_recovered_with_a_bootstrap_spread():
+    config = HeatDiscoveryConfig(data_points=200, collocation_points=300, units=10, adam_steps=100, learning_rate=0.01,
+                                 iterations=200, sampling="fixed", bootstrap=3, bootstrap_iterations=40,
+                                 noise=0.01, record_every=50, verbose=0).validate()
+    result = run_heat_discovery(config, log=lambda line: None)
+    kappa = result.metrics["coefficients"]["kappa"]
+    assert kappa["relative_error"] < 0.02, kappa
+    assert len(kappa["bootstrap"]) == 3 and kappa["bootstrap_sd"] > 0   # resampled noisy data move the estimate
+    assert kappa["verdict"] == "identified"
+    assert max(abs(b - kappa["estimate"]) for b in kappa["bootstrap"]) < 0.05 * kappa["estimate"]
+
+
+def test_data_are_grid_points_of_the_exact_solution_with_the_stated_noise():
+    problem = burgers_discovery_problem()
+    clean = BurgersDiscoveryConfig(data_points=2000, noise=0.0)
+    points, exact, values = _data(problem, clean, np.random.default_rng(0))
+    assert points.shape == (2000, 2) and len(np.unique(points, axis=0)) == 2000
+    np.testing.assert_array_equal(exact, values)
+    t, x = problem.pde.grid
+    assert np.isin(points[:, 0], t).all() and np.isin(points[:, 1], x).all()
+    _, exact, noisy = _data(problem, BurgersDiscoveryConfig(data_points=2000, noise=0.05), np.random.default_rng(0))
+    assert np.std(noisy - exact) / np.std(exact) == pytest.approx(0.05, rel=0.05)
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"noise": 2.0}, "noise must be a fraction from 0 to 1 of the data's standard deviation (0.01 is 1%). Received: noise=2.0"),
+    ({"data_points": 30_000}, "data_points must be from 10 to the 25,600 points of the evaluation grid. "
+                              "Received: data_points=30000"),
+    ({"bootstrap": -1}, "bootstrap must not be negative. Received: bootstrap=-1"),
+    ({"bootstrap_minutes": 0.0}, "bootstrap_minutes must be a positive finite number. Received: bootstrap_minutes=0.0"),
+])
+def test_bad_settings_are_refused(settings, message):
+    with pytest.raises(UsageError) as caught:
+        BurgersDiscoveryConfig(**settings).validate()
+    assert str(caught.value) == message
+
+
+def test_boundary_points_are_not_a_discovery_setting(tmp_path, capsys):
+    from toolkit.cli import main
+
+    path = tmp_path / "d.toml"
+    path.write_text('kind = "burgers-discovery"\n[burgers-discovery]\nboundary_points = 50\n')
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"toolkit: error: {path}: unknown key 'boundary_points' in [burgers-discovery]; allowed: ")
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()

@@ -1,0 +1,304 @@
+"""Data-driven discovery: a PDE's unknown coefficients identified from scattered, noisy data.
+
+Raissi, Perdikaris and Karniadakis (2019), "Physics-informed neural networks ... forward and
+inverse problems", section 4.1.2 (continuous-time identification): N_u points of the exact
+solution, with noise, are the only knowledge of u; the network fits them while the residual
+of u_t + lambda1 u u_x - lambda2 u_xx, with lambda1 and lambda2 trained alongside the weights,
+is asked to vanish. This run does the same through the toolkit's PDE machinery (float64,
+Adam then a self-scaled quasi-Newton method, residual-based resampling of the collocation
+points), reports the coefficients against the truth with their error over the optimisation,
+and refits on bootstrap resamples of the data, so each estimate carries its spread: a
+coefficient the data do not pin down shows a wide one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import Callable, ClassVar
+
+import numpy as np
+
+from toolkit.errors import UsageError
+from toolkit.reports import plots
+from toolkit.reports.science import ScienceResult, Section, Table
+from toolkit.runs.pde import OPTIMIZER_TITLES, PDEConfig, PDEProblem, _quasi_newton, _Scorer
+
+#: A bootstrap spread (standard deviation / |estimate|) above this says "not identified by these data".
+IDENTIFIED_SPREAD = 0.05
+
+
+@dataclass(frozen=True)
+class DiscoveryProblem:
+    """An inverse problem: a :class:`PDEProblem` whose residual has unknown coefficients.
+
+    Attributes:
+        pde: The problem (grid, exact solution, domain, initial condition for hard constraints).
+        make_residual: A fresh residual with :class:`toolkit.builders.pde.Unknown` coefficients
+            (each fit gets its own variables).
+        truth: The coefficients' true values, name -> value.
+        labels: Their names in the report, name -> label.
+        published: Published errors in percent, (N_u, noise) -> {name: error}, or None.
+        published_source: Who published them.
+    """
+
+    pde: PDEProblem
+    make_residual: Callable
+    truth: dict
+    labels: dict
+    published: dict | None = None
+    published_source: str = ""
+
+
+@dataclass(frozen=True)
+class DiscoveryConfig(PDEConfig):
+    """Settings of a discovery run; see :class:`toolkit.runs.pde.PDEConfig` for the shared ones.
+
+    Attributes:
+        constraints: ``"soft"``: the data are the only knowledge of u (Raissi's set-up);
+            ``"hard"``: the initial and periodic boundary conditions are built into the network too.
+        data_points: N_u, points of the exact solution drawn from the evaluation grid.
+        noise: Gaussian noise added to the data, as a fraction of their standard deviation
+            (Raissi's definition: 0.01 is "1% noise").
+        bootstrap: Refits on resamples (with replacement) of the data, for each coefficient's spread.
+        bootstrap_iterations: Quasi-Newton iterations of each refit, warm-started from the fit.
+        bootstrap_minutes: Time for all refits together, on top of ``time_limit_minutes``.
+    """
+
+    NOT_SETTINGS: ClassVar[tuple] = ("boundary_points",)
+    #: Points of the problem's evaluation grid, where the data are drawn from (set by each problem's config).
+    GRID_POINTS: ClassVar[int] = 100 * 256
+
+    constraints: str = "soft"
+    hidden_layers: int = 4
+    units: int = 20
+    data_points: int = 2000
+    noise: float = 0.0
+    bootstrap: int = 4
+    bootstrap_iterations: int = 1000
+    time_limit_minutes: float = 10.0
+    bootstrap_minutes: float = 3.0
+
+    def quick_profile(self):
+        return replace(super().quick_profile(), data_points=min(self.data_points, 300), bootstrap=min(self.bootstrap, 2),
+                       bootstrap_iterations=20, bootstrap_minutes=1.0)
+
+    def validate(self):
+        super().validate()
+        if isinstance(self.data_points, bool) or not 10 <= self.data_points <= self.GRID_POINTS:
+            raise UsageError(f"data_points must be from 10 to the {self.GRID_POINTS:,} points of the evaluation grid. "
+                             f"Received: data_points={self.data_points!r}")
+        if not (math.isfinite(self.noise) and 0 <= self.noise <= 1):
+            raise UsageError(f"noise must be a fraction from 0 to 1 of the data's standard deviation (0.01 is 1%). "
+                             f"Received: noise={self.noise!r}")
+        if isinstance(self.bootstrap, bool) or not self.bootstrap >= 0:
+            raise UsageError(f"bootstrap must not be negative. Received: bootstrap={self.bootstrap!r}")
+        from toolkit.runs.common import positive
+
+        positive(self, "bootstrap_iterations", "bootstrap_minutes")
+        return self
+
+
+def _data(problem: DiscoveryProblem, config: DiscoveryConfig, rng):
+    """N_u grid points, their exact values and the noisy values the fit sees."""
+    t, x = problem.pde.grid
+    grid_t, grid_x = np.meshgrid(t, x)
+    points = np.column_stack([grid_t.ravel(), grid_x.ravel()])
+    chosen = points[rng.choice(len(points), config.data_points, replace=False)]
+    exact = problem.pde.exact(chosen[:, 0], chosen[:, 1])
+    noisy = exact + config.noise * np.std(exact) * rng.standard_normal(len(exact))
+    return chosen, exact, noisy
+
+
+def _bootstrap(problem, config, network, collocation, data, values, theta, log):
+    """Refits on resampled data, warm-started at ``theta``: each coefficient's values across them."""
+    from toolkit.training.pinn import PINNObjective
+    from toolkit.training.quasi_newton import minimize
+
+    rng = np.random.default_rng(config.seed + 1)
+    draws: dict[str, list] = {}
+    seconds = config.bootstrap_minutes * 60 / max(config.bootstrap, 1)
+    for draw in range(config.bootstrap):
+        rows = rng.integers(0, len(data), len(data))
+        objective = PINNObjective(network, problem.make_residual(), collocation, data[rows], values[rows])
+        if config.optimizer == "lbfgs":
+            from toolkit.training.lbfgs import minimize_lbfgs
+
+            result = minimize_lbfgs(objective.value_and_gradient, theta, max_iter=config.bootstrap_iterations,
+                                    time_limit=seconds)
+        else:
+            result = minimize(objective.value_and_gradient, theta, method=config.optimizer,
+                              max_iter=config.bootstrap_iterations, time_limit=seconds)
+        for name, value in objective.coefficients(result.theta).items():
+            draws.setdefault(name, []).append(value)
+        log(f"[bootstrap] refit {draw + 1} of {config.bootstrap}: " + ", ".join(
+            f"{problem.labels[n]} {v[-1]:.7g}" for n, v in draws.items()) + f" ({result.iterations} iterations)")
+    return draws
+
+
+def run_discovery(problem: DiscoveryProblem, config: DiscoveryConfig, *, log=print) -> ScienceResult:
+    """Identify ``problem``'s unknown coefficients from noisy data as ``config`` says."""
+    import keras
+
+    from toolkit.builders.pinn import PINN, pinn_network
+    from toolkit.training import compiled, set_seed
+    from toolkit.training.pinn import PINNObjective
+    from scipy.stats import qmc
+
+    if config.precision == "float64":
+        compiled.enable_float64()
+    started = time.perf_counter()
+    deadline = started + config.time_limit_minutes * 60
+    set_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    data, exact_values, values = _data(problem, config, rng)
+    pde = problem.pde
+    hard = config.constraints == "hard"
+    # The residual is asked to vanish at random points of the domain and at the data points (Raissi's).
+    sampler = qmc.LatinHypercube(d=2, seed=rng)
+    collocation = np.vstack([qmc.scale(sampler.random(config.collocation_points), pde.lower, pde.upper), data])
+    network = pinn_network(hidden_layers=config.hidden_layers, units=config.units, lower=pde.lower, upper=pde.upper,
+                           dtype=config.precision, periodic=hard, initial=pde.initial if hard else None)
+    residual = problem.make_residual()
+    objective = PINNObjective(network, residual, collocation, data, values)
+    scorer = _Scorer(pde, objective, started)
+    log(f"[discovery] {len(data):,} data points with {config.noise:.0%} noise; {network.count_params():,} weights "
+        f"and {len(objective.unknowns)} unknown coefficients ({config.precision}, {keras.backend.backend()}); "
+        f"Adam for {config.adam_steps} steps, then {OPTIMIZER_TITLES[config.optimizer]}")
+    stages = {}
+    if config.adam_steps:
+        adam = objective.adam(config.adam_steps, config.learning_rate, time_limit=deadline - time.perf_counter(),
+                              record_every=config.record_every, callback=scorer.callback("Adam"))
+        adam["evaluations"] = adam["iterations"]
+        stages["Adam"] = adam
+    if config.iterations:
+        title, stage = _quasi_newton(objective, config, scorer, deadline, rng, log)
+        stages[title] = stage
+    train_seconds = time.perf_counter() - started
+    theta = objective.theta()
+    estimates = objective.coefficients()
+    predicted = scorer.field()
+    l2 = scorer.error(predicted)
+    log("[discovery] " + ", ".join(f"{problem.labels[n]} {v:.7g} (truth {problem.truth[n]:.7g}, error "
+                                   f"{_error(v, problem.truth[n]):.3%})" for n, v in estimates.items())
+        + f"; field relative L2 {l2:.3e} after {train_seconds:.0f} s")
+    draws = _bootstrap(problem, config, network, ops_numpy(objective.collocation), data, values, theta, log) \
+        if config.bootstrap else {}
+    objective.assign(theta)
+    final = PINN(network, residual, name=f"{pde.kind}_pinn")
+    final.compile(optimizer=keras.optimizers.Adam(config.learning_rate))
+    return _result(problem, config, stages, scorer, estimates, draws, predicted, l2, train_seconds, len(collocation),
+                   final)
+
+
+def ops_numpy(tensor) -> np.ndarray:
+    from keras import ops
+
+    return ops.convert_to_numpy(tensor)
+
+
+def _error(estimate: float, truth: float) -> float:
+    return abs(estimate - truth) / abs(truth)
+
+
+def _coefficient_rows(problem, estimates, draws):
+    rows, metrics = [], {}
+    for name, estimate in estimates.items():
+        truth = problem.truth[name]
+        sample = np.asarray(draws.get(name, []), dtype="float64")
+        spread = float(np.std(sample, ddof=1)) if len(sample) > 1 else float("nan")
+        relative = spread / abs(estimate) if estimate and math.isfinite(spread) else float("nan")
+        verdict = ("no bootstrap" if not math.isfinite(relative) else
+                   "identified" if relative <= IDENTIFIED_SPREAD else "not identified by these data")
+        rows.append([problem.labels[name], truth, estimate, 100 * _error(estimate, truth), spread,
+                     float(sample.min()) if len(sample) else float("nan"),
+                     float(sample.max()) if len(sample) else float("nan"), verdict])
+        metrics[name] = {"label": problem.labels[name], "truth": truth, "estimate": estimate,
+                         "relative_error": _error(estimate, truth), "bootstrap": sample.tolist(),
+                         "bootstrap_sd": spread if math.isfinite(spread) else None, "verdict": verdict}
+    return rows, metrics
+
+
+def _published_table(problem, config, metrics):
+    rows = []
+    for (count, noise), errors in problem.published.items():
+        here = count == config.data_points and math.isclose(noise, config.noise) and config.constraints == "soft"
+        row = [count, f"{noise:.0%}"] + [errors[n] for n in problem.truth]
+        row += [100 * metrics[n]["relative_error"] if here else "not this run" for n in problem.truth]
+        rows.append(row)
+    header = ["N_u", "noise"] + [f"{problem.labels[n]} error %, published" for n in problem.truth] \
+        + [f"{problem.labels[n]} error %, this run" for n in problem.truth]
+    return Table(header, rows, caption=f"Published: {problem.published_source}. This run fills the row of its own "
+                                       "N_u and noise; bench/README.md lists the toolkit's figure for every row.")
+
+
+def _result(problem, config, stages, scorer, estimates, draws, predicted, l2, train_seconds, collocation_count, final):
+    pde = problem.pde
+    t, x = pde.grid
+    exact = scorer.exact
+    rows, coefficient_metrics = _coefficient_rows(problem, estimates, draws)
+    evaluations = sum(s["evaluations"] for s in stages.values())
+    stage_rows = [[name, stage["iterations"], stage["evaluations"], stage["seconds"],
+                   stage["history"]["loss"][-1] if stage["history"]["loss"] else float("nan")]
+                  for name, stage in stages.items()]
+    unknown_text = ", ".join(problem.labels[n] for n in estimates)
+    setup = (f"{pde.equation} Unknown: {unknown_text}, trained with the network's weights. The data: "
+             f"{config.data_points:,} points drawn from the {exact.shape[1]} x {exact.shape[0]} grid of the exact solution, "
+             f"with Gaussian noise of {config.noise:.0%} of their standard deviation (seed {config.seed}). "
+             + ("The network knows nothing else of u (Raissi's set-up). " if config.constraints == "soft" else
+                "The initial and periodic boundary conditions are built into the network as well. ")
+             + f"A tanh network of {config.hidden_layers} x {config.units} in {config.precision}; the residual at "
+             f"{collocation_count:,} points ({config.collocation_points:,} in the domain"
+             + (f", redrawn by residual every {config.resample_every} iterations" if config.sampling == "rad" else "")
+             + f", and the data points); Adam for {config.adam_steps} steps, then {OPTIMIZER_TITLES[config.optimizer]}.")
+    sections = [
+        Section("Problem and data", setup,
+                tables=[Table(["stage", "iterations", "loss evaluations", "seconds", "final loss"], stage_rows)]),
+        Section("Identified coefficients",
+                f"Each estimate beside the spread of {config.bootstrap} refits on bootstrap resamples of the data "
+                f"(drawn with replacement; each refit starts from the fit and runs up to {config.bootstrap_iterations:,} "
+                f"iterations). A spread above {IDENTIFIED_SPREAD:.0%} of the estimate says the data do not pin the "
+                "coefficient down. The spread measures the data's uncertainty, not the distance to the truth: with "
+                "noise-free data the estimate's error is the optimisation's.",
+                tables=[Table(["coefficient", "truth", "estimate", "error %", "bootstrap sd", "bootstrap min",
+                               "bootstrap max", "verdict"], rows)]),
+    ]
+    if problem.published is not None:
+        sections.append(Section("Against the published errors",
+                                "Relative errors of the identified coefficients, in percent.",
+                                tables=[_published_table(problem, config, coefficient_metrics)]))
+    curves = {}
+    for stage, values in (scorer.coefficients or {}).items():
+        seconds = scorer.curves[stage][0]
+        for name, series in values.items():
+            label = f"{problem.labels[name]} ({stage})"
+            curves[label] = (np.asarray(seconds),
+                             np.maximum(np.abs(np.asarray(series) - problem.truth[name]) / abs(problem.truth[name]), 1e-12))
+    sections.append(Section("Coefficients against wall time",
+                            f"Each coefficient's relative error every {config.record_every} iterations, against seconds "
+                            "since the run started.")
+                    .figure(plots.error_time_figure(curves, "Coefficient error against wall time",
+                                                    ylabel="relative error of the coefficient")))
+    sections.append(Section("The identified field",
+                            f"Relative L2 error of the network's u against the exact solution over the grid: {l2:.3e} "
+                            f"(the data carried {config.noise:.0%} noise).")
+                    .figure(plots.heatmaps_figure({"PINN u(t, x)": predicted, "exact u(t, x)": exact,
+                                                   "error": predicted - exact}, (t[0], t[-1], x[0], x[-1]))))
+    losses = {name: stage["history"]["loss"] for name, stage in stages.items() if stage["history"]["loss"]}
+    sections.append(Section("Loss").figure(plots.history_figure(losses, "Training loss at each record"),
+                                           f"x axis: records, every {config.record_every} iterations"))
+    summary = "; ".join(f"{problem.labels[n]} = {v:.7g} (truth {problem.truth[n]:.7g}, error {_error(v, problem.truth[n]):.3%})"
+                        for n, v in estimates.items()) + f", from {config.data_points:,} points with {config.noise:.0%} noise."
+    metrics = {
+        "coefficients": coefficient_metrics, "relative_l2": l2, "data_points": config.data_points, "noise": config.noise,
+        "train_seconds": train_seconds, "evaluations": evaluations,
+        "evaluations_per_second": evaluations / train_seconds if train_seconds else None,
+        "stages": {name: {k: stage[k] for k in ("iterations", "evaluations", "seconds", "message") if k in stage}
+                   for name, stage in stages.items()},
+        "coefficient_curve": {stage: {"seconds": [round(s, 3) for s in scorer.curves[stage][0]], **values}
+                              for stage, values in (scorer.coefficients or {}).items()},
+    }
+    return ScienceResult(kind=f"{pde.kind}-discovery", title=f"{pde.title.split(':')[0]}: discovering the coefficients "
+                         "from data", summary=summary, sections=sections, metrics=metrics, config={},
+                         models={"pinn": final})
