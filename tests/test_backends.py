@@ -61,16 +61,18 @@ def test_switching_backend_inside_a_process_is_refused():
 
 
 def test_pde_pipelines_name_the_backend_they_need(monkeypatch, capsys, tmp_path):
-    if ACTIVE == "tensorflow":
-        require_backend("anything", ("tensorflow",))  # no error on the backend it names
-        with pytest.raises(UsageError, match="runs on jax or torch only; this process runs Keras on tensorflow"):
-            require_backend("anything", ("jax", "torch"))
+    if ACTIVE != "torch":
+        # TensorFlow and JAX run them (tests/runs/test_discovery.py runs them on JAX in float64)
+        require_backend("anything", ("tensorflow", "jax"))
+        with pytest.raises(UsageError, match=f"runs on torch only; this process runs Keras on {ACTIVE}"):
+            require_backend("anything", ("torch",))
         return
-    assert main(["run", "heat", "--quick", "--out", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.strip() == (
-        f"toolkit: error: the heat pipeline (its quasi-Newton optimisers are XLA-compiled TensorFlow code) runs on "
-        f"tensorflow only; this process runs Keras on {ACTIVE}. Rerun with --backend tensorflow "
-        "(or KERAS_BACKEND=tensorflow)")
+    for kind in ("heat", "burgers-discovery"):
+        assert main(["run", kind, "--quick", "--out", str(tmp_path)]) == 2
+        assert capsys.readouterr().err.strip() == (
+            f"toolkit: error: the {kind} pipeline (its quasi-Newton optimisers are XLA-compiled, on TensorFlow or "
+            "JAX; Keras on PyTorch computes float64 matrix products in float32) runs on tensorflow or jax only; this "
+            "process runs Keras on torch. Rerun with --backend tensorflow (or KERAS_BACKEND=tensorflow)")
     assert not list(tmp_path.iterdir())
 
 

@@ -265,6 +265,10 @@ def test_keras_is_pinned_past_the_safe_mode_cves():
         ("generative", "samples = 5", "samples must be a whole number from 10 to 100,000. Received: 5"),
         ("generative", 'source = "bogus"', "source must be one of mnist5k, sklearn, mnist. Received: 'bogus'"),
         ("autoencoder", "noise_stddev = inf", "noise_stddev must be a positive finite number. Received: noise_stddev=inf"),
+        ("burgers-discovery", "noise = -0.1", "noise must be a fraction from 0 to 1 of the data's standard deviation"),
+        ("burgers-discovery", "bootstrap = 1000000000", "bootstrap must be a whole number from 0 to 100"),
+        ("heat-discovery", "data_points = 30000", "data_points must be from 10 to the 20,301 points of the evaluation grid"),
+        ("heat-discovery", "kappa = 0.0", "kappa must be positive. Received: kappa=0.0"),
     ],
 )
 def test_science_pipeline_values_are_bounded_and_finite(tmp_path, kind, text, message, capsys):

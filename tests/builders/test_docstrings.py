@@ -5,7 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["autoencoders", "conv", "dense", "diffusion", "flows", "unet", "gan", "losses", "options", "pinn", "recurrent", "sequence",
+MODULES = ["autoencoders", "conv", "dense", "diffusion", "flows", "unet", "gan", "losses", "options", "pde", "pinn",
+           "recurrent", "sequence",
            "vae", "vae_prior",
            "recipes"]
 

@@ -48,6 +48,13 @@ def test_heat_kappa_recovered_with_a_bootstrap_spread():
     assert max(abs(b - kappa["estimate"]) for b in kappa["bootstrap"]) < 0.05 * kappa["estimate"]
 
 
+def test_forward_heat_run_on_this_backend():
+    from toolkit.runs.heat import HeatConfig, run_heat
+
+    result = run_heat(HeatConfig(verbose=0).quick_profile().validate(), log=lambda line: None)
+    assert result.metrics["relative_l2"] < 0.05 and result.metrics["evaluations"] > 60
+
+
 def test_data_are_grid_points_of_the_exact_solution_with_the_stated_noise():
     problem = burgers_discovery_problem()
     clean = BurgersDiscoveryConfig(data_points=2000, noise=0.0)
@@ -64,7 +71,7 @@ def test_data_are_grid_points_of_the_exact_solution_with_the_stated_noise():
     ({"noise": 2.0}, "noise must be a fraction from 0 to 1 of the data's standard deviation (0.01 is 1%). Received: noise=2.0"),
     ({"data_points": 30_000}, "data_points must be from 10 to the 25,600 points of the evaluation grid. "
                               "Received: data_points=30000"),
-    ({"bootstrap": -1}, "bootstrap must not be negative. Received: bootstrap=-1"),
+    ({"bootstrap": -1}, "bootstrap must be a whole number from 0 to 100. Received: bootstrap=-1"),
     ({"bootstrap_minutes": 0.0}, "bootstrap_minutes must be a positive finite number. Received: bootstrap_minutes=0.0"),
 ])
 def test_bad_settings_are_refused(settings, message):
@@ -82,3 +89,16 @@ def test_boundary_points_are_not_a_discovery_setting(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"toolkit: error: {path}: unknown key 'boundary_points' in [burgers-discovery]; allowed: ")
     assert err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_pytorch_is_refused_in_one_line(monkeypatch):
+    import toolkit.backend
+    from toolkit.training import compiled
+
+    monkeypatch.setattr(toolkit.backend, "requested", lambda: "torch")
+    with pytest.raises(UsageError) as caught:
+        compiled.backend()
+    assert str(caught.value) == (
+        "the PDE machinery (its quasi-Newton optimisers are XLA-compiled, on TensorFlow or JAX; Keras on PyTorch "
+        "computes float64 matrix products in float32) runs on tensorflow or jax only; this process runs Keras on "
+        "torch. Rerun with --backend tensorflow (or KERAS_BACKEND=tensorflow)")

@@ -22,6 +22,8 @@ SECTIONS = {
                 "Loss terms"],
     "heat": ["Problem and set-up", "Accuracy against the exact solution", "Error against wall time", "Slices",
              "Loss terms"],
+    "burgers-discovery": ["Problem and data", "Identified coefficients", "Against the published errors",
+                          "Coefficients against wall time", "The identified field", "Loss"],
 }
 
 

@@ -62,12 +62,12 @@ class PINNObjective:
             self.data_points = ops.convert_to_tensor(np.asarray(data_points), dtype=self.dtype)
             self.data_values = ops.convert_to_tensor(np.asarray(data_values).reshape(-1, 1), dtype=self.dtype)
         self.residual_weight = float(residual_weight)
-        gradient = compiled.value_and_grad(self._loss_terms)
-        self._value_and_gradient = compiled.jit(lambda theta, points: gradient(theta, points)[:2])
+        self._gradient = compiled.value_and_grad(self._loss_terms)
+        self._value_and_gradient = compiled.jit(lambda theta, points: self._gradient(theta, points)[:2])
         self._terms = compiled.jit(self._loss_terms)
         self._residual_at = compiled.jit(self._residual_values)
         self._predict = compiled.jit(self._network_values)
-        self._adam_step = None
+        self._adam_step = compiled.jit(self._adam)  # traced on first use
 
     # -- the loss -----------------------------------------------------------------------------
     def _mapping(self, theta):
@@ -144,7 +144,7 @@ class PINNObjective:
     def _adam(self, theta, m, v, step, collocation, learning_rate):
         # Keras's Adam (beta1 0.9, beta2 0.999, epsilon 1e-7) on the flat vector, so the whole
         # step is one compiled function of arrays on either backend.
-        loss, gradient = self._value_and_gradient_uncompiled(theta, collocation)[:2]
+        loss, gradient = self._gradient(theta, collocation)[:2]
         m = 0.9 * m + 0.1 * gradient
         v = 0.999 * v + 0.001 * gradient * gradient
         rate = learning_rate * ops.sqrt(1.0 - 0.999 ** step) / (1.0 - 0.9 ** step)
@@ -163,9 +163,6 @@ class PINNObjective:
             record_every: Record every this many steps. Defaults to 100.
             callback: ``callback(step, theta, loss)`` at each record. Defaults to None.
         """
-        if self._adam_step is None:
-            self._value_and_gradient_uncompiled = compiled.value_and_grad(self._loss_terms)
-            self._adam_step = compiled.jit(self._adam)
         theta = self.theta()
         m = ops.zeros_like(theta)
         v = ops.zeros_like(theta)
