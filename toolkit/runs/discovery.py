@@ -66,8 +66,8 @@ class DiscoveryConfig(PDEConfig):
         bootstrap_minutes: Time for all refits together, on top of ``time_limit_minutes``.
         residual_weight: Weight of the mean squared residual against the data's mean squared
             error: larger holds the network closer to a solution of the PDE, so it fits less
-            noise (measured at 5% noise, 2,000 points, 4 minutes: weight 1 gave lambda2 1.30% off,
-            10 gave 0.64%, 100 gave 0.58%; bench/README.md).
+            noise (measured at 5% noise and 2,000 points: lambda2 1.30% off at weight 1 after 6
+            minutes, 0.64% at 10 and 0.58% at 100 after 4; bench/README.md).
     """
 
     NOT_SETTINGS: ClassVar[tuple] = ("boundary_points",)
