@@ -66,8 +66,9 @@ class DiscoveryConfig(PDEConfig):
         bootstrap_minutes: Time for all refits together, on top of ``time_limit_minutes``.
         residual_weight: Weight of the mean squared residual against the data's mean squared
             error: larger holds the network closer to a solution of the PDE, so it fits less
-            noise (measured at 5% noise and 2,000 points: lambda2 1.30% off at weight 1 after 6
-            minutes, 0.64% at 10 and 0.58% at 100 after 4; bench/README.md).
+            noise, but stiffens the optimisation (measured at 5% noise and 2,000 points: lambda2
+            1.30% off at weight 1 after 6 minutes; at 10, -0.72% and settled after 3 minutes; at
+            100, still moving between +1.4% and +0.6% at 4 minutes; bench/README.md).
     """
 
     NOT_SETTINGS: ClassVar[tuple] = ("boundary_points",)
@@ -83,7 +84,7 @@ class DiscoveryConfig(PDEConfig):
     bootstrap_iterations: int = 1000
     time_limit_minutes: float = 10.0
     bootstrap_minutes: float = 3.0
-    residual_weight: float = 100.0
+    residual_weight: float = 10.0
 
     def quick_profile(self):
         return replace(super().quick_profile(), data_points=min(self.data_points, 300), bootstrap=min(self.bootstrap, 2),
@@ -116,8 +117,10 @@ def _data(problem: DiscoveryProblem, config: DiscoveryConfig, rng):
     return chosen, exact, noisy
 
 
-def _bootstrap(problem, config, network, collocation, data, values, theta, log):
-    """Refits on resampled data, warm-started at ``theta``: each coefficient's values across them."""
+def _bootstrap(problem, config, network, collocation, data, values, theta, inverse_hessian, log):
+    """Refits on resampled data, warm-started at ``theta`` with the fit's inverse-Hessian estimate
+    (so a refit reaches its own optimum in a few hundred iterations, where one started from the
+    identity barely moves): each coefficient's values across them."""
     from toolkit.training.lbfgs import minimize_lbfgs
     from toolkit.training.pinn import PINNObjective
     from toolkit.training.quasi_newton import minimize
@@ -134,7 +137,8 @@ def _bootstrap(problem, config, network, collocation, data, values, theta, log):
                                     time_limit=seconds)
         else:
             result = minimize(objective.value_and_gradient, theta, method=config.optimizer,
-                              max_iter=config.bootstrap_iterations, time_limit=seconds)
+                              inverse_hessian=inverse_hessian, max_iter=config.bootstrap_iterations,
+                              time_limit=seconds)
         for name, value in objective.coefficients(result.theta).items():
             draws.setdefault(name, []).append(value)
         log(f"[bootstrap] refit {draw + 1} of {config.bootstrap}: " + ", ".join(
@@ -188,8 +192,9 @@ def run_discovery(problem: DiscoveryProblem, config: DiscoveryConfig, *, log=pri
     log("[discovery] " + ", ".join(f"{problem.labels[n]} {v:.7g} (truth {problem.truth[n]:.7g}, error "
                                    f"{_error(v, problem.truth[n]):.3%})" for n, v in estimates.items())
         + f"; field relative L2 {l2:.3e} after {train_seconds:.0f} s")
-    draws = _bootstrap(problem, config, network, _numpy(objective.collocation), data, values, theta, log) \
-        if config.bootstrap else {}
+    inverse_hessian = stages.get(OPTIMIZER_TITLES[config.optimizer], {}).pop("inverse_hessian", None)
+    draws = _bootstrap(problem, config, network, _numpy(objective.collocation), data, values, theta, inverse_hessian,
+                       log) if config.bootstrap else {}
     objective.assign(theta)
     final = PINN(network, residual, name=f"{pde.kind}_pinn")
     final.compile(optimizer=keras.optimizers.Adam(config.learning_rate))

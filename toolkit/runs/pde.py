@@ -233,6 +233,7 @@ def _quasi_newton(objective, config, scorer, deadline, rng, log):
                 f"relative L2 {scorer.curves[title][1][-1]:.3e} after {time.perf_counter() - scorer.started:.0f} s")
     objective.assign(theta)
     stage["seconds"] = time.perf_counter() - started
+    stage["inverse_hessian"] = inverse_hessian  # for a warm start (not a metric)
     return title, stage
 
 
