@@ -22,7 +22,8 @@ pytestmark = pytest.mark.skipif(not float64_ready(), reason="float64 on TensorFl
 def test_burgers_lambda1_recovered_within_one_percent_in_under_a_minute():
     config = BurgersDiscoveryConfig(data_points=1000, hidden_layers=3, units=16, collocation_points=1000,
                                     adam_steps=300, learning_rate=0.01, iterations=400, sampling="fixed",
-                                    bootstrap=0, record_every=50, time_limit_minutes=1.0, verbose=0).validate()
+                                    bootstrap=0, record_every=50, time_limit_minutes=1.0, residual_weight=1.0,
+                                    verbose=0).validate()
     started = time.perf_counter()
     result = run_burgers_discovery(config, log=lambda line: None)
     assert time.perf_counter() - started < 60
