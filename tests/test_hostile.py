@@ -268,7 +268,11 @@ def test_keras_is_pinned_past_the_safe_mode_cves():
         ("burgers-discovery", "noise = -0.1", "noise must be a fraction from 0 to 1 of the data's standard deviation"),
         ("burgers-discovery", "bootstrap = 1000000000", "bootstrap must be a whole number from 0 to 100"),
         ("heat-discovery", "data_points = 30000", "data_points must be from 10 to the 20,301 points of the evaluation grid"),
-        ("heat-discovery", "kappa = 0.0", "kappa must be positive. Received: kappa=0.0"),
+        ("heat-discovery", "kappa = 0.0", "kappa must be from 0.001 to 1 (beyond 1 the solution decays below 1e-4 "
+                                           "before t = 1). Received: kappa=0.0"),
+        ("burgers-discovery", "nu = 1e300", "nu must be from 0.001 to 1 (the Cole-Hopf quadrature of the exact "
+                                            "solution holds there). Received: nu=1e+300"),
+        ("burgers-discovery", "residual_weight = 1e308", "residual_weight must be at most 1,000,000"),
     ],
 )
 def test_science_pipeline_values_are_bounded_and_finite(tmp_path, kind, text, message, capsys):

@@ -113,5 +113,8 @@ def test_residual_arguments_are_checked():
         Unknown(0, positive=True)
     with pytest.raises(ValueError, match="`initial` must be a finite number. Received: initial=nan"):
         Unknown(float("nan"))
+    with pytest.raises(ValueError, match="`positive` must be True or False. Received: positive='no'"):
+        Unknown(1.0, positive="no")
+    assert Unknown(np.float32(0.5)).value() == 0.5 and BurgersResidual(nu=np.float64(0.02)).nu == 0.02
     with pytest.raises(ValueError, match="`initial` must be one of -sin"):
         pinn_network(initial="cos(x)")

@@ -39,7 +39,7 @@ def test_burgers_lambda1_recovered_within_one_percent_in_under_a_minute():
 
 def test_heat_kappa_recovered_with_a_bootstrap_spread():
     config = HeatDiscoveryConfig(data_points=200, collocation_points=300, units=10, adam_steps=100, learning_rate=0.01,
-                                 iterations=200, sampling="fixed", bootstrap=3, bootstrap_iterations=40,
+                                 iterations=200, sampling="fixed", bootstrap=3, bootstrap_iterations=60,
                                  noise=0.01, record_every=50, verbose=0).validate()
     result = run_heat_discovery(config, log=lambda line: None)
     kappa = result.metrics["coefficients"]["kappa"]
@@ -103,3 +103,20 @@ def test_pytorch_is_refused_in_one_line(monkeypatch):
         "the PDE machinery (its quasi-Newton optimisers are XLA-compiled, on TensorFlow or JAX; Keras on PyTorch "
         "computes float64 matrix products in float32) runs on tensorflow or jax only; this process runs Keras on "
         "torch. Rerun with --backend tensorflow (or KERAS_BACKEND=tensorflow)")
+
+
+def test_the_verdict_is_withheld_unless_the_bootstrap_can_say():
+    from toolkit.runs.discovery import _verdict
+
+    config = BurgersDiscoveryConfig()
+    tight = np.array([1.001, 0.999, 1.0, 1.0005])
+    assert _verdict(config, tight, 1.0, [300] * 4, 5000) == "identified"
+    assert _verdict(config, tight * [1, 1.5, 0.6, 1], 1.0, [300] * 4, 5000) == "not identified by these data"
+    assert _verdict(config, tight, 0.0, [300] * 4, 5000) == "no verdict: the refits moved away from the fit (it had not converged)"
+    assert _verdict(config, tight, 0.9, [300] * 4, 5000) == "no verdict: the refits moved away from the fit (it had not converged)"
+    assert _verdict(config.quick_profile(), tight, 1.0, [300] * 4, 5000) == "no verdict: quick profile"
+    assert _verdict(config, tight[:2], 1.0, [300] * 2, 5000) == "no verdict: 2 refits (needs 3)"
+    assert _verdict(config, tight, 1.0, [300, 300, 0, 300], 5000) == "no verdict: a refit ran 0 iterations (needs 50)"
+    assert _verdict(config, tight, 1.0, [300] * 4, 0) == "no verdict: the fit ran 0 quasi-Newton iterations (needs 200)"
+    spread = np.array([0.2, -0.2, 0.1, -0.1])
+    assert _verdict(config, spread, 0.0, [300] * 4, 5000) == "not identified by these data"

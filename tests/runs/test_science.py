@@ -70,8 +70,10 @@ def test_missing_mnist_file_is_a_one_line_error(tmp_path, capsys):
         ('kind = "burgers"\n[burgers]\nunits = 0\n', "units must be a positive finite number. Received: units=0"),
         ('kind = "burgers"\n[burgers]\noptimizer = "newton"\n',
          "optimizer must be one of ssbroyden, ssbfgs, bfgs, lbfgs. Received: 'newton'"),
-        ('kind = "heat"\n[heat]\nkappa = -1\n', "kappa must be positive. Received: kappa=-1"),
-        ('kind = "burgers"\n[burgers]\nnu = 0.0\n', "nu must be positive. Received: nu=0.0"),
+        ('kind = "heat"\n[heat]\nkappa = -1\n', "kappa must be from 0.001 to 1 (beyond 1 the solution decays below "
+                                                 "1e-4 before t = 1). Received: kappa=-1"),
+        ('kind = "burgers"\n[burgers]\nnu = 0.0\n', "nu must be from 0.001 to 1 (the Cole-Hopf quadrature of the "
+                                                     "exact solution holds there). Received: nu=0.0"),
         ('kind = "burgers"\n[burgers]\nrad_candidates = 10\n',
          "rad_candidates must be at least collocation_points (10000). Received: rad_candidates=10"),
         ('kind = "autoencoder"\n[autoencoder]\nbottlenecks = [64, 900]\n', "bottlenecks must be whole numbers between 1 and 783"),

@@ -29,7 +29,8 @@ def _objective(residual=None, **kwargs):
 def test_gradient_matches_finite_differences(unknown):
     # With unknowns the last two entries are the raw coefficients (advection, log nu).
     residual = BurgersResidual(nu=Unknown(0.02, positive=True), advection=Unknown(0.7)) if unknown else None
-    objective = _objective(residual=residual) if unknown else _objective()
+    data = {"data_points": POINTS[:20], "data_values": -np.sin(np.pi * POINTS[:20, 1])} if unknown else {}
+    objective = _objective(residual=residual, **data)
     theta = objective.theta()
     _, gradient = objective.value_and_gradient(theta)
     for index in (0, 17, objective.size - 2, objective.size - 1):
@@ -38,6 +39,27 @@ def test_gradient_matches_finite_differences(unknown):
         up = float(objective.value_and_gradient(theta + step)[0])
         down = float(objective.value_and_gradient(theta - step)[0])
         assert abs((up - down) / 2e-6 - float(gradient[index])) < 1e-6 * max(1.0, abs(float(gradient[index])))
+
+
+def test_bad_arguments_are_refused_before_anything_is_compiled():
+    unknown = BurgersResidual(nu=Unknown(0.02, positive=True))
+    for kwargs, message in [
+        ({"residual": unknown}, r"unknown coefficients \(nu\) are identified from data: give data_points and data_values"),
+        ({"residual_weight": -1.0}, r"`residual_weight` must be a finite number >= 0. Received: residual_weight=-1.0"),
+        ({"data_points": POINTS[:5], "data_values": np.ones(4)},
+         r"`data_values` must hold one finite value per data point \(5\). Received: 4 values"),
+        ({"data_points": POINTS[:5], "data_values": np.full(5, np.nan)}, r"must hold one finite value per data point"),
+        ({"data_points": POINTS[:5, :1], "data_values": np.ones(5)},
+         r"`data_points` must be finite points of shape \(n, 2\). Received: shape=\(5, 1\)"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            _objective(**kwargs)
+    with pytest.raises(ValueError, match="`residual` must be a PDEResidual. Received: residual='burgers'"):
+        _objective(residual="burgers")
+    objective = _objective(residual=BurgersResidual(nu=Unknown(0.02, positive=True)), data_points=POINTS[:5],
+                           data_values=np.zeros(5))
+    with pytest.raises(ValueError, match=f"`theta` must be a flat vector of {objective.size} parameters"):
+        objective.coefficients(objective.theta()[:5])
 
 
 def test_loss_is_the_mean_squared_residual_plus_data_error():

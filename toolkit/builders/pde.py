@@ -15,6 +15,7 @@ do not cover fall back to tapes; both give the same numbers (tests check it).
 from __future__ import annotations
 
 import math
+import numbers
 from typing import NamedTuple
 
 import keras
@@ -162,8 +163,10 @@ class Unknown:
     """
 
     def __init__(self, initial: float, positive: bool = False):
-        if isinstance(initial, bool) or not isinstance(initial, (int, float)) or not math.isfinite(initial):
+        if isinstance(initial, bool) or not isinstance(initial, numbers.Real) or not math.isfinite(initial):
             raise ValueError(f"`initial` must be a finite number. Received: initial={initial!r}")
+        if not isinstance(positive, bool):
+            raise ValueError(f"`positive` must be True or False. Received: positive={positive!r}")
         if positive and not initial > 0:
             raise ValueError(f"a positive coefficient needs a positive first guess. Received: initial={initial!r}")
         self.initial = float(initial)
@@ -193,7 +196,8 @@ class Unknown:
         return math.exp(raw) if self.positive else raw
 
     def get_config(self) -> dict:
-        return {"unknown": self.value(), "positive": self.positive}
+        # The first guess: a saved model's weights carry the trained (raw) value.
+        return {"unknown": self.initial, "positive": self.positive}
 
     def __repr__(self):
         return f"Unknown({self.value()!r}, positive={self.positive})"
@@ -259,7 +263,7 @@ def _coefficient(name: str, value, positive: bool):
         if positive and not value.positive:
             raise ValueError(f"`{name}` must be positive: give Unknown(..., positive=True). Received: {name}={value!r}")
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
             or (positive and not value > 0):
         raise ValueError(f"`{name}` must be a {'positive' if positive else 'finite'} number or an Unknown. "
                          f"Received: {name}={value!r}")

@@ -8,6 +8,7 @@ differentiation (Raissi, Perdikaris and Karniadakis, 2019). Another PDE is a sub
 
 from __future__ import annotations
 
+import json
 import math
 
 import keras
@@ -244,6 +245,10 @@ class PINN(SteppedModel):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        if keras.backend.backend() == "jax" and '"float64"' in json.dumps(config["network"]):
+            from toolkit.training.compiled import enable_float64
+
+            enable_float64()  # a float64 PINN saved elsewhere loads in float64 on JAX too
         config["network"] = keras.saving.deserialize_keras_object(config["network"])
         config["residual"] = keras.saving.deserialize_keras_object(config["residual"])
         return cls(**config)

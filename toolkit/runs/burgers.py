@@ -9,7 +9,7 @@ import numpy as np
 
 from toolkit.errors import UsageError
 from toolkit.runs.discovery import DiscoveryConfig, DiscoveryProblem, run_discovery
-from toolkit.runs.pde import PDEConfig, PDEProblem, run_pde
+from toolkit.runs.pde import PDEConfig, PDEProblem, check_coefficient, run_pde
 
 PUBLISHED_L2 = 6.7e-4  # Raissi, Perdikaris and Karniadakis (2019), the soft-constrained set-up
 
@@ -26,8 +26,7 @@ class BurgersConfig(PDEConfig):
 
     def validate(self):
         super().validate()
-        if not self.nu > 0:
-            raise UsageError(f"nu must be positive. Received: nu={self.nu!r}")
+        check_coefficient("nu", self.nu)
         return self
 
 
@@ -69,8 +68,7 @@ class BurgersDiscoveryConfig(DiscoveryConfig):
 
     def validate(self):
         super().validate()
-        if not self.nu > 0:
-            raise UsageError(f"nu must be positive. Received: nu={self.nu!r}")
+        check_coefficient("nu", self.nu)
         return self
 
 
@@ -82,6 +80,9 @@ def burgers_discovery_problem(nu: float = 0.01 / np.pi) -> DiscoveryProblem:
     benchmark = bool(np.isclose(nu, 0.01 / np.pi))
     return DiscoveryProblem(
         pde=burgers_problem(nu), truth={"advection": 1.0, "nu": float(nu)},
+        equation=(f"u_t + lambda1 u u_x - lambda2 u_xx = 0 for x in [-1, 1], t in [0, 1], with lambda1 and lambda2 "
+                  f"unknown; the data come from the exact Cole-Hopf solution with lambda1 = 1 and lambda2 = nu = "
+                  f"{nu:.7g}, u(0, x) = -sin(pi x), u(t, -1) = u(t, 1) = 0 (toolkit.evaluation.burgers)."),
         make_residual=lambda: BurgersResidual(nu=Unknown(float(np.exp(-6.0)), positive=True), advection=Unknown(0.0)),
         labels={"advection": "lambda1", "nu": "lambda2"},
         published=PUBLISHED_DISCOVERY if benchmark else None,

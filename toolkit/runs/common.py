@@ -71,7 +71,8 @@ def science_job(run: Callable, config, out_dir, *, log: Callable[[str], None] = 
     result = run(config, log=log)
     result.seconds = {"run": time.perf_counter() - started, **result.seconds}
     result.versions = library_versions()
-    result.config = asdict(config)
+    hidden = getattr(type(config), "NOT_SETTINGS", ())
+    result.config = {key: value for key, value in asdict(config).items() if key not in hidden}
     result.quick = getattr(config, "quick", False)
     log("[report] writing ...")
     path = write_science_report(result, out_dir)

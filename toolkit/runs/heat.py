@@ -9,7 +9,7 @@ import numpy as np
 
 from toolkit.errors import UsageError
 from toolkit.runs.discovery import DiscoveryConfig, DiscoveryProblem, run_discovery
-from toolkit.runs.pde import PDEConfig, PDEProblem, run_pde
+from toolkit.runs.pde import PDEConfig, PDEProblem, check_coefficient, run_pde
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,7 @@ class HeatConfig(PDEConfig):
 
     def validate(self):
         super().validate()
-        if not self.kappa > 0:
-            raise UsageError(f"kappa must be positive. Received: kappa={self.kappa!r}")
+        check_coefficient("kappa", self.kappa)
         return self
 
     def quick_profile(self):
@@ -72,8 +71,7 @@ class HeatDiscoveryConfig(DiscoveryConfig):
 
     def validate(self):
         super().validate()
-        if not self.kappa > 0:
-            raise UsageError(f"kappa must be positive. Received: kappa={self.kappa!r}")
+        check_coefficient("kappa", self.kappa)
         return self
 
 
@@ -82,6 +80,8 @@ def heat_discovery_problem(kappa: float = 0.1) -> DiscoveryProblem:
     from toolkit.builders.pde import HeatResidual, Unknown
 
     return DiscoveryProblem(pde=heat_problem(kappa), truth={"kappa": float(kappa)},
+                            equation=(f"u_t = kappa u_xx for x in [-1, 1], t in [0, 1], with kappa unknown; the data "
+                                      f"come from u = exp(-kappa pi^2 t) sin(pi x) with kappa = {kappa:g}."),
                             make_residual=lambda: HeatResidual(kappa=Unknown(1.0, positive=True)),
                             labels={"kappa": "kappa"})
 

@@ -121,6 +121,18 @@ class PDEConfig:
         return self
 
 
+#: The PDE coefficients the pipelines accept, and why there: (low, high, reason).
+COEFFICIENT_RANGES = {"nu": (1e-3, 1.0, "the Cole-Hopf quadrature of the exact solution holds there"),
+                      "kappa": (1e-3, 1.0, "beyond 1 the solution decays below 1e-4 before t = 1")}
+
+
+def check_coefficient(name: str, value) -> None:
+    """A one-line :class:`UsageError` unless ``value`` lies in :data:`COEFFICIENT_RANGES`."""
+    low, high, why = COEFFICIENT_RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise UsageError(f"{name} must be from {low:g} to {high:g} ({why}). Received: {name}={value!r}")
+
+
 def _training_points(problem: PDEProblem, config: PDEConfig, rng):
     """Latin-hypercube collocation points; for soft constraints also Raissi's data points (drawn
     from the initial line and both boundaries) with their values, appended to the collocation."""
@@ -231,6 +243,8 @@ def _quasi_newton(objective, config, scorer, deadline, rng, log):
         if log and stage["iterations"] % max(chunk, 1000) < chunk:
             log(f"[{config.optimizer}] iteration {stage['iterations']}: loss {stage['history']['loss'][-1]:.3e}, "
                 f"relative L2 {scorer.curves[title][1][-1]:.3e} after {time.perf_counter() - scorer.started:.0f} s")
+    if stage["iterations"] >= config.iterations:
+        stage["message"] = f"reached {config.iterations:,} iterations"  # not the last chunk's own limit
     objective.assign(theta)
     stage["seconds"] = time.perf_counter() - started
     stage["inverse_hessian"] = inverse_hessian  # for a warm start (not a metric)

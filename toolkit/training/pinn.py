@@ -21,6 +21,13 @@ from keras import ops
 from toolkit.training import compiled
 
 
+def _points(name: str, points, dimension: int) -> np.ndarray:
+    points = np.asarray(points, dtype="float64")
+    if points.ndim != 2 or points.shape[1] != dimension or not np.all(np.isfinite(points)):
+        raise ValueError(f"`{name}` must be finite points of shape (n, {dimension}). Received: shape={points.shape}")
+    return points
+
+
 class PINNObjective:
     """mean(r^2) at the collocation points (+ ``data_weight`` x mean squared data error).
 
@@ -39,13 +46,31 @@ class PINNObjective:
 
     Raises:
         UsageError: on PyTorch (see :mod:`toolkit.training.compiled`).
+        ValueError: points of the wrong shape or not finite, data values that do not match
+            the data points, a negative weight, or unknown coefficients without data.
     """
 
     def __init__(self, network, residual, collocation, data_points=None, data_values=None,
                  residual_weight: float = 1.0):
+        from toolkit.builders.pde import PDEResidual
         from toolkit.builders.pinn import network_dtype
 
         compiled.backend()
+        if not isinstance(residual, PDEResidual):
+            raise ValueError(f"`residual` must be a PDEResidual. Received: residual={residual!r}")
+        if isinstance(residual_weight, bool) or not (math.isfinite(residual_weight) and residual_weight >= 0):
+            raise ValueError(f"`residual_weight` must be a finite number >= 0. Received: residual_weight={residual_weight!r}")
+        dimension = network.inputs[0].shape[-1]
+        collocation = _points("collocation", collocation, dimension)
+        if data_points is not None:
+            data_points = _points("data_points", data_points, dimension)
+            data_values = np.asarray(data_values if data_values is not None else [], dtype="float64").reshape(-1)
+            if len(data_values) != len(data_points) or not np.all(np.isfinite(data_values)):
+                raise ValueError(f"`data_values` must hold one finite value per data point ({len(data_points)}). "
+                                 f"Received: {len(data_values)} values")
+        if residual.unknowns() and (data_points is None or len(data_points) == 0):
+            raise ValueError(f"unknown coefficients ({', '.join(residual.unknowns())}) are identified from data: "
+                             "give data_points and data_values")
         self.network = network
         self.residual = residual
         self.dtype = network_dtype(network)
@@ -117,7 +142,10 @@ class PINNObjective:
         """The unknown coefficients' values at ``theta`` (defaults to the variables'), name -> float."""
         if theta is None:
             return {name: self.residual.unknowns()[name].value() for name in self.coefficient_names}
-        raw = ops.convert_to_numpy(theta)[self.size - len(self.unknowns):]
+        theta = ops.convert_to_numpy(theta)
+        if theta.shape != (self.size,):
+            raise ValueError(f"`theta` must be a flat vector of {self.size} parameters. Received: shape={theta.shape}")
+        raw = theta[self.size - len(self.unknowns):]
         unknowns = self.residual.unknowns()
         return {name: (math.exp(r) if unknowns[name].positive else float(r))
                 for name, r in zip(self.coefficient_names, raw)}
@@ -184,5 +212,5 @@ class PINNObjective:
             if last:
                 break
         self.assign(theta)
-        return {"history": history, "iterations": done, "seconds": time.perf_counter() - started,
-                "message": f"{done} steps"}
+        message = f"{done} steps" if done == steps else f"time limit after {done} of {steps} steps"
+        return {"history": history, "iterations": done, "seconds": time.perf_counter() - started, "message": message}
