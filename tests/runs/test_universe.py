@@ -29,9 +29,10 @@ from toolkit.runs.universe import universe_job
 
 ray = pytest.importorskip("ray")
 
-# With the tests spread over processes (pytest -n), every Ray test runs in one of them, one
-# after another: the Ctrl-C test counts the machine's Ray instances.
-pytestmark = pytest.mark.xdist_group("ray")
+# With the tests spread over processes (pytest -n), every test that starts Ray runs in one of
+# them, one after another (the Ctrl-C test counts the machine's Ray instances); the
+# local-executor tests spread over the workers like any others.
+ON_RAY = pytest.mark.xdist_group("ray")
 
 TINY = ForecastConfig(window=20, epochs=2, batch_size=64, lstm_units=8, dense_units=4, mc_samples=3, verbose=0,
                       models=("naive", "drift", "linear", "mlp", "lstm"), folds=2, max_rows=400)
@@ -165,6 +166,7 @@ def test_ray_missing_is_a_usage_error(monkeypatch):
         make_executor("ray")
 
 
+@ON_RAY
 def test_ray_metrics_equal_local_metrics_for_the_same_seed(local_ray, tickers, tmp_path):
     entries = universe(tickers)
     local = universe_job(entries, TINY, tmp_path / "local", LocalExecutor(), keep_results=True, **QUIET)
@@ -186,6 +188,7 @@ def test_ray_metrics_equal_local_metrics_for_the_same_seed(local_ray, tickers, t
         assert other.folds[0].training["lstm"].device.startswith("CPU, 1 thread,")  # one thread per 1-CPU task
 
 
+@ON_RAY
 def test_a_user_model_and_its_search_on_ray_give_the_local_numbers(local_ray, tickers, tmp_path):
     # the model's file travels to the workers by value (they import nothing of it); the search's
     # rounds of trials run as tasks from inside each fold's task
@@ -207,6 +210,7 @@ def test_a_user_model_and_its_search_on_ray_give_the_local_numbers(local_ray, ti
     assert len(rows) == 1 and rows[0]["device"].startswith("CPU, 1 thread,")
 
 
+@ON_RAY
 def test_a_failing_ray_task_fails_its_ticker_only(local_ray, tmp_path):
     from toolkit.data.frame import Provenance, validate_prices
 
@@ -238,6 +242,7 @@ def _raylets() -> int:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="counts Ray processes in /proc")
+@ON_RAY
 def test_ctrl_c_stops_the_ray_workers_and_leaves_no_leaderboard(tmp_path):
     before = _raylets()
     walk = write_csv(tmp_path / "walk.csv", random_walk(3000, seed=6))
