@@ -23,7 +23,7 @@ import numpy as np
 from toolkit.errors import UsageError
 from toolkit.reports import plots
 from toolkit.reports.science import ScienceResult, Section, Table
-from toolkit.runs.pde import OPTIMIZER_TITLES, PDEConfig, PDEProblem, _quasi_newton, _Scorer
+from toolkit.runs.pde import OPTIMIZER_TITLES, PDEConfig, PDEProblem, _Scorer, train_stages
 
 #: A bootstrap spread (standard deviation / |estimate|) above this says "not identified by these data".
 IDENTIFIED_SPREAD = 0.05
@@ -183,15 +183,7 @@ def run_discovery(problem: DiscoveryProblem, config: DiscoveryConfig, *, log=pri
     log(f"[discovery] {len(data):,} data points with {_percent(config.noise)} noise; {network.count_params():,} weights "
         f"and {len(objective.unknowns)} unknown coefficients ({config.precision}, {keras.backend.backend()}); "
         f"Adam for {config.adam_steps} steps, then {OPTIMIZER_TITLES[config.optimizer]}")
-    stages = {}
-    if config.adam_steps:
-        adam = objective.adam(config.adam_steps, config.learning_rate, time_limit=deadline - time.perf_counter(),
-                              record_every=config.record_every, callback=scorer.callback("Adam"))
-        adam["evaluations"] = adam["iterations"]
-        stages["Adam"] = adam
-    if config.iterations:
-        title, stage = _quasi_newton(objective, config, scorer, deadline, rng, log)
-        stages[title] = stage
+    stages = train_stages(objective, config, scorer, deadline, rng, log)
     train_seconds = time.perf_counter() - started
     theta = objective.theta()
     estimates = objective.coefficients()

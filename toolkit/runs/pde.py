@@ -251,13 +251,28 @@ def _quasi_newton(objective, config, scorer, deadline, rng, log):
     return title, stage
 
 
+def train_stages(objective, config, scorer, deadline, rng, log) -> dict:
+    """Adam for ``config.adam_steps``, then the quasi-Newton stage; each stage's record by title."""
+    stages = {}
+    if config.adam_steps:
+        adam = objective.adam(config.adam_steps, config.learning_rate, time_limit=deadline - time.perf_counter(),
+                              record_every=config.record_every, callback=scorer.callback("Adam"))
+        adam["evaluations"] = adam["iterations"]
+        stages["Adam"] = adam
+        log(f"[adam] loss {adam['history']['loss'][-1]:.3e}, relative L2 {scorer.curves['Adam'][1][-1]:.3e} "
+            f"after {adam['seconds']:.0f} s")
+    if config.iterations:
+        title, stage = _quasi_newton(objective, config, scorer, deadline, rng, log)
+        stages[title] = stage
+    return stages
+
+
 def run_pde(problem: PDEProblem, config: PDEConfig, *, log=print) -> ScienceResult:
     """Train a PINN on ``problem`` as ``config`` says and score it against the exact solution."""
     import keras
 
     from toolkit.builders.pinn import PINN, pinn_network
-    from toolkit.training import set_seed
-    from toolkit.training import compiled
+    from toolkit.training import compiled, set_seed
     from toolkit.training.pinn import PINNObjective
 
     if config.precision == "float64":
@@ -277,17 +292,7 @@ def run_pde(problem: PDEProblem, config: PDEConfig, *, log=print) -> ScienceResu
         f"{len(collocation):,} collocation points; Adam for {config.adam_steps} steps, then "
         f"{OPTIMIZER_TITLES[config.optimizer]}" + (f" with RAD every {config.resample_every} iterations"
                                                    if config.sampling == "rad" else ""))
-    stages = {}
-    if config.adam_steps:
-        adam = objective.adam(config.adam_steps, config.learning_rate, time_limit=deadline - time.perf_counter(),
-                              record_every=config.record_every, callback=scorer.callback("Adam"))
-        adam["evaluations"] = adam["iterations"]
-        stages["Adam"] = adam
-        log(f"[adam] loss {adam['history']['loss'][-1]:.3e}, relative L2 {scorer.curves['Adam'][1][-1]:.3e} "
-            f"after {adam['seconds']:.0f} s")
-    if config.iterations:
-        title, stage = _quasi_newton(objective, config, scorer, deadline, rng, log)
-        stages[title] = stage
+    stages = train_stages(objective, config, scorer, deadline, rng, log)
     train_seconds = time.perf_counter() - started
 
     predicted = scorer.field()
