@@ -198,7 +198,9 @@ def test_malformed_pipeline_file(tmp_path, text, message, capsys):
 
 def test_unknown_pipeline_name(capsys):
     assert main(["run", "nonesuch"]) == 2
-    assert capsys.readouterr().err.startswith("toolkit: error: no pipeline named 'nonesuch'; choose one of autoencoder, burgers, digits, forecast, generative, heat, sine, sysid or give a .toml path")
+    assert capsys.readouterr().err.startswith(
+        "toolkit: error: no pipeline named 'nonesuch'; choose one of autoencoder, burgers, burgers-discovery, digits, "
+        "forecast, generative, heat, heat-discovery, sine, sysid or give a .toml path")
 
 
 def test_help_answers_without_importing_the_numerical_stack():

@@ -231,7 +231,8 @@ def _verdict(config, sample: np.ndarray, estimate: float, refit_iterations: list
 
 
 def _number(value: float) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{value:.6g}"
+    """A coefficient in scientific notation: lambda1 ~ 1 and lambda2 ~ 0.003 share a column."""
+    return "-" if value is None or not math.isfinite(value) else f"{value:.6e}"
 
 
 def _coefficient_rows(problem, config, first_guesses, estimates, draws, fit_iterations):
@@ -242,7 +243,7 @@ def _coefficient_rows(problem, config, first_guesses, estimates, draws, fit_iter
         spread = float(np.std(sample, ddof=1)) if len(sample) > 1 else float("nan")
         verdict = _verdict(config, sample, estimate, draws.get("iterations", []), fit_iterations)
         rows.append([problem.labels[name], _number(truth), _number(first_guesses[name]), _number(estimate),
-                     f"{100 * _error(estimate, truth):.3g}", _number(spread),
+                     100 * _error(estimate, truth), _number(spread),
                      _number(float(sample.min()) if len(sample) else None),
                      _number(float(sample.max()) if len(sample) else None), verdict])
         metrics[name] = {"label": problem.labels[name], "truth": truth, "first_guess": first_guesses[name],
@@ -255,8 +256,8 @@ def _published_table(problem, config, metrics):
     rows = []
     for (count, noise), errors in problem.published.items():
         here = count == config.data_points and math.isclose(noise, config.noise) and config.constraints == "soft"
-        row = [count, _percent(noise)] + [f"{errors[n]:.3g}" for n in problem.truth]
-        row += [f"{100 * metrics[n]['relative_error']:.3g}" if here else "not this run" for n in problem.truth]
+        row = [count, _percent(noise)] + [float(errors[n]) for n in problem.truth]
+        row += [100 * metrics[n]["relative_error"] if here else "not this run" for n in problem.truth]
         rows.append(row)
     header = ["N_u", "noise"] + [f"{problem.labels[n]} error %, published" for n in problem.truth] \
         + [f"{problem.labels[n]} error %, this run" for n in problem.truth]
@@ -277,7 +278,7 @@ def _result(problem, config, stages, scorer, first_guesses, estimates, draws, pr
     rows, coefficient_metrics = _coefficient_rows(problem, config, first_guesses, estimates, draws, fit_iterations)
     evaluations = sum(s["evaluations"] for s in stages.values())
     stage_rows = [[name, stage["iterations"], stage["evaluations"], stage["seconds"],
-                   _number(stage["history"]["loss"][-1] if stage["history"]["loss"] else None), stage["message"]]
+                   f"{stage['history']['loss'][-1]:.3e}" if stage["history"]["loss"] else "-", stage["message"]]
                   for name, stage in stages.items()]
     guesses = ", ".join(f"{problem.labels[n]} = {v:.6g}" for n, v in first_guesses.items())
     setup = (f"{problem.equation} The unknowns are trained with the network's weights from first guesses {guesses}. "

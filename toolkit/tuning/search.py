@@ -251,7 +251,8 @@ def search(prototype, space: dict, make_data: Callable, outer: FoldBounds, conte
     quiet = replace(context.quiet(), seed=settings.seed, on_epoch=None)
     started, stopped, records = time.perf_counter(), "trials", []
     while len(study.trials) < settings.trials:
-        if settings.minutes is not None and time.perf_counter() - started > 60 * settings.minutes:
+        # The first round always runs: a budget spent before it (a busy machine) would leave nothing to choose.
+        if settings.minutes is not None and study.trials and time.perf_counter() - started > 60 * settings.minutes:
             stopped = "minutes"
             break
         batch = [study.ask(distributions) for _ in range(min(settings.parallel, settings.trials - len(study.trials)))]
