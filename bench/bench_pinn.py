@@ -92,9 +92,6 @@ def forward(args):
     import keras
 
     from toolkit.runs.burgers import BurgersConfig, run_burgers
-    from toolkit.training.compiled import enable_float64
-
-    enable_float64()
     rate, size = evaluations_per_second(3, 20, 10_000, "float64", "auto", True, args.seconds)
     config = BurgersConfig(time_limit_minutes=args.minutes, verbose=0).validate()
     result = run_burgers(config, log=lambda line: None)

@@ -156,19 +156,18 @@ def _bootstrap(problem, config, network, collocation, data, values, theta, inver
 def run_discovery(problem: DiscoveryProblem, config: DiscoveryConfig, *, log=print) -> ScienceResult:
     """Identify ``problem``'s unknown coefficients from noisy data as ``config`` says."""
     import keras
-
-    from toolkit.builders.pinn import PINN, pinn_network
-    from toolkit.training import compiled, set_seed
-    from toolkit.training.pinn import PINNObjective
+    from keras import ops
     from scipy.stats import qmc
 
-    if config.precision == "float64":
-        compiled.enable_float64()
+    from toolkit.builders.pinn import PINN, pinn_network
+    from toolkit.training import set_seed
+    from toolkit.training.pinn import PINNObjective
+
     started = time.perf_counter()
     deadline = started + config.time_limit_minutes * 60
     set_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    data, exact_values, values = _data(problem, config, rng)
+    data, _, values = _data(problem, config, rng)
     pde = problem.pde
     hard = config.constraints == "hard"
     # The residual is asked to vanish at random points of the domain and at the data points (Raissi's).
@@ -193,19 +192,13 @@ def run_discovery(problem: DiscoveryProblem, config: DiscoveryConfig, *, log=pri
                                    f"{_error(v, problem.truth[n]):.3%})" for n, v in estimates.items())
         + f"; field relative L2 {l2:.3e} after {train_seconds:.0f} s")
     inverse_hessian = stages.get(OPTIMIZER_TITLES[config.optimizer], {}).pop("inverse_hessian", None)
-    draws = _bootstrap(problem, config, network, _numpy(objective.collocation), data, values, theta, inverse_hessian,
+    draws = _bootstrap(problem, config, network, ops.convert_to_numpy(objective.collocation), data, values, theta, inverse_hessian,
                        log) if config.bootstrap else {}
     objective.assign(theta)
     final = PINN(network, residual, name=f"{pde.kind}_pinn")
     final.compile(optimizer=keras.optimizers.Adam(config.learning_rate))
     return _result(problem, config, stages, scorer, first_guesses, estimates, draws, predicted, l2, train_seconds,
                    len(collocation), final)
-
-
-def _numpy(tensor) -> np.ndarray:
-    from keras import ops
-
-    return ops.convert_to_numpy(tensor)
 
 
 def _error(estimate: float, truth: float) -> float:

@@ -272,11 +272,9 @@ def run_pde(problem: PDEProblem, config: PDEConfig, *, log=print) -> ScienceResu
     import keras
 
     from toolkit.builders.pinn import PINN, pinn_network
-    from toolkit.training import compiled, set_seed
+    from toolkit.training import set_seed
     from toolkit.training.pinn import PINNObjective
 
-    if config.precision == "float64":
-        compiled.enable_float64()
     started = time.perf_counter()
     deadline = started + config.time_limit_minutes * 60
     set_seed(config.seed)

@@ -40,8 +40,11 @@ def value_and_grad(loss: Callable) -> Callable:
         import jax
 
         def jax_version(theta, *rest):
-            (value, aux), gradient = jax.value_and_grad(lambda p: (lambda out: (out[0], out[1:]))(loss(p, *rest)),
-                                                        has_aux=True)(theta)
+            def split(p):
+                value, *aux = loss(p, *rest)
+                return value, aux
+
+            (value, aux), gradient = jax.value_and_grad(split, has_aux=True)(theta)
             return (value, gradient, *aux)
 
         return jax_version
