@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["autoencoders", "conv", "dense", "diffusion", "flows", "unet", "gan", "losses", "options", "pde", "pinn",
+MODULES = ["autoencoders", "bernoulli", "conv", "conv_arithmetic", "dense", "filters", "diffusion", "flows", "unet", "gan", "losses", "options", "pde", "pinn",
            "recurrent", "sequence",
            "vae", "vae_prior",
            "recipes"]

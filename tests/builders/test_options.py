@@ -55,7 +55,7 @@ def test_denoising_noise_is_training_only():
         (mlp_classifier, {"n_classes": 1}, "`n_classes` must be at least 2. Received: n_classes=1"),
         (simple_rnn, {"lags": 0}, "`lags` must be a positive integer. Received: lags=0"),
         (lag_lstm, {"dropout": 1.0}, "`dropout` must lie in [0, 1). Received: dropout=1.0"),
-        (conv1d_regressor, {"window": 3}, "`window` is too short for 2 poolings of size 2; it needs at least 4 steps. Received: window=3"),
+        (conv1d_regressor, {"window": 3}, "the window shrinks below maxpool_2's 2-wide window (1 left); use padding='same', strides=1 or a larger input. Received: window=3, kernel_size=3, pool_size=2, strides=1, padding='causal'"),
         (cnn_lstm, {"filters": ()}, "`filters` needs at least one layer size. Received: filters=()"),
         (digits_cnn, {"input_shape": (28, 28)}, "`input_shape` must be 3 positive integers. Received: input_shape=(28, 28)"),
         (gaussian_mlp, {"noise": "pink"}, "`noise` must be one of heteroscedastic, homoscedastic. Received: noise='pink'"),

@@ -28,6 +28,11 @@ def classes(n=256, d=16):
     return x, np.eye(10, dtype="float32")[x[:, :10].argmax(axis=1)]
 
 
+def students(n=256):
+    marks = RNG.normal(size=(n, 3)).astype("float32")
+    return marks, (marks.sum(axis=1) + RNG.normal(0, 0.5, n) > 0).astype("float32")
+
+
 def digits(n=128):
     labels = np.arange(n) % 10
     images = RNG.uniform(0, 0.2, size=(n, 28, 28, 1)).astype("float32")
@@ -137,6 +142,8 @@ CASES = {
     "cnn_lstm": case({"window": 20, "filters": (8,), "lstm_units": 8, "dense_units": 4},
                      lambda: supervised(*windows()), (280, 1)),
     "digits_cnn": case({}, lambda: supervised(*digits()), (128, 10)),
+    "bernoulli_classifier": case({}, lambda: supervised(*students()), (256, 1)),
+    "linear_autoencoder": case({"input_dim": 64, "bottleneck": 8}, lambda: supervised(IMAGES, IMAGES), (256, 64)),
     "dense_autoencoder": case({"input_dim": 64, "hidden_units": (32,), "bottleneck": 8},
                               lambda: supervised(IMAGES, IMAGES), (256, 64)),
     "denoising_autoencoder": case({"input_dim": 64, "hidden_units": (32,), "bottleneck": 8, "noise_stddev": 0.2},

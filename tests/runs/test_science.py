@@ -22,6 +22,8 @@ SECTIONS = {
                 "Loss terms"],
     "heat": ["Problem and set-up", "Accuracy against the exact solution", "Error against wall time", "Slices",
              "Loss terms"],
+    "lectures": ["Convolution arithmetic", "Filters", "Vanishing and exploding gradients", "Choosing the learning rate",
+                 "Linear autoencoder and PCA", "A Bernoulli classifier", "Recurrent input and output patterns"],
     "burgers-discovery": ["Problem and data", "Identified coefficients", "Against the published errors",
                           "Coefficients against wall time", "The identified field", "Loss"],
 }
@@ -76,6 +78,12 @@ def test_missing_mnist_file_is_a_one_line_error(tmp_path, capsys):
                                                      "exact solution holds there). Received: nu=0.0"),
         ('kind = "burgers"\n[burgers]\nrad_candidates = 10\n',
          "rad_candidates must be at least collocation_points (10000). Received: rad_candidates=10"),
+        ('kind = "lectures"\n[lectures]\nfilters = ["sobel"]\n', "filters must name one or more of vertical_edge, "
+         "horizontal_edge, prewitt_x, prewitt_y, sobel_x, sobel_y, scharr_x, scharr_y, sharpen, edge_detect, "
+         "strong_edge. Received: ['sobel']"),
+        ('kind = "lectures"\n[lectures]\nmin_lr = 1.0\nmax_lr = 0.5\n', "min_lr must be below max_lr. Received: min_lr=1.0, max_lr=0.5"),
+        ('kind = "lectures"\n[lectures]\nexplode_scale = 0.5\n', "explode_scale must lie in (1, 10]. Received: 0.5"),
+        ('kind = "lectures"\n[lectures]\npca_code = 784\n', "pca_code must be a whole number from 1 to 783. Received: 784"),
         ('kind = "autoencoder"\n[autoencoder]\nbottlenecks = [64, 900]\n', "bottlenecks must be whole numbers between 1 and 783"),
         ('kind = "autoencoder"\n[autoencoder]\nmask_rate = 1.5\n', "mask_rate must lie in (0, 1) and overcomplete_code be 0 or above 784"),
         ('kind = "sysid"\n[sysid]\nwarmup = 500\n', "warmup must be at least 0 and shorter than a sequence and the test record"),

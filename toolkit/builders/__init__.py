@@ -10,10 +10,13 @@ and returns a compiled ``keras.Model``::
 from toolkit.builders.attention import (
     HorizonQueries, SinusoidalPositions, attention_maps, transformer_classifier, transformer_forecaster,
 )
-from toolkit.builders.autoencoders import dense_autoencoder, denoising_autoencoder
+from toolkit.builders.autoencoders import dense_autoencoder, denoising_autoencoder, linear_autoencoder
+from toolkit.builders.bernoulli import bernoulli_classifier
 from toolkit.builders.conv import cnn_lstm, conv1d_regressor, digits_cnn
+from toolkit.builders.conv_arithmetic import conv_output_size
 from toolkit.builders.diffusion import DDPM, ddpm, linear_schedule
 from toolkit.builders.unet import TimeEmbedding, unet
+from toolkit.builders.filters import FILTER_NAMES, KERNELS, filter_bank
 from toolkit.builders.flows import AffineCoupling, CouplingFlow, RealNVP, realnvp
 from toolkit.builders.dense import (
     GaussianHead, gaussian_mlp, gaussian_nll, mlp_classifier, mlp_regressor, narx, split_mean_variance,
@@ -41,5 +44,6 @@ __all__ = [
     "gan_discriminator", "gan_generator", "gaussian_mlp", "gaussian_nll", "get_builder", "get_recipe", "lag_lstm",
     "mlp_classifier", "mlp_regressor", "narx", "pinn_network", "register", "registered", "sequence_gru",
     "sequence_lstm", "sequence_rnn", "simple_rnn", "split_mean_variance", "stacked_gru", "stacked_lstm", "vae",
-    "wgan",
+    "wgan", "bernoulli_classifier", "linear_autoencoder", "conv_output_size", "FILTER_NAMES", "KERNELS",
+    "filter_bank",
 ]

@@ -225,3 +225,60 @@ def denoising_autoencoder(
                         kernel_initializer, noise, float(level),
                         dict(optimizer=optimizer, learning_rate=learning_rate, momentum=momentum, clipnorm=clipnorm,
                              clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe), name)
+
+
+@register("linear_autoencoder", "autoencoder", "Linear encoder and decoder with squared loss: learns the PCA subspace")
+def linear_autoencoder(
+    input_dim: int = 784,
+    bottleneck: int = 16,
+    kernel_initializer: str = "glorot_uniform",
+    optimizer="adam",
+    learning_rate: float | None = None,
+    momentum: float | None = None,
+    clipnorm: float | None = None,
+    clipvalue: float | None = None,
+    global_clipnorm: float | None = None,
+    recipe: str | None = None,
+    name: str = "linear_autoencoder",
+) -> keras.Model:
+    """An autoencoder with no nonlinearity: code = W1 x + b1, reconstruction = W2 code + b2.
+
+    Rai's notes ("Deep Neural Networks for Unsupervised Learning"): with a linear encoder
+    and decoder and the squared loss, an autoencoder is akin to PCA. Baldi and Hornik
+    (1989) proved it: every minimum spans the subspace of the first ``bottleneck``
+    principal components (the biases take the mean), though not the components themselves,
+    which any invertible mix of them also reaches. The notes tie the decoder to the
+    encoder's transpose; this builder leaves them untied, which reaches the same subspace.
+    :func:`toolkit.evaluation.principal_angles` between the decoder's rows and PCA's
+    components measures how close training came.
+
+    Args:
+        input_dim: Input features (784 = 28x28). Defaults to 784.
+        bottleneck: Code size K < input_dim. Defaults to 16.
+        kernel_initializer: Defaults to ``"glorot_uniform"``.
+        optimizer: Optimiser name (``toolkit.builders.options.OPTIMIZERS``) or a ready
+            Keras optimizer. Defaults to ``"adam"``.
+        learning_rate: Defaults to None: the optimiser's own rate (1e-3 for Adam).
+        momentum: For ``"sgd"``, ``"nesterov"`` and ``"rmsprop"``. Defaults to None.
+        clipnorm: Clip each gradient to this norm. Defaults to None.
+        clipvalue: Clip each gradient element to [-clipvalue, clipvalue]. Defaults to None.
+        global_clipnorm: Clip all gradients together to this joint norm. Defaults to None.
+        recipe: A lecture's recipe name (``toolkit.builders.recipes``); it sets the
+            optimiser. Defaults to None.
+        name: Defaults to ``"linear_autoencoder"``.
+
+    Returns:
+        A compiled functional model (MSE) whose target is its input, with
+        ``get_layer("encoder")`` and ``get_layer("decoder")``; the decoder's
+        ``reconstruction`` kernel, shape ``(bottleneck, input_dim)``, spans the learned subspace.
+
+    Raises:
+        ValueError: For a bottleneck not below ``input_dim`` or another bad argument.
+
+    Example:
+        >>> linear_autoencoder(input_dim=64, bottleneck=8).count_params()  # 2 * 64 * 8 + 8 + 64
+        1096
+    """
+    return _autoencoder(input_dim, (), bottleneck, "linear", "linear", "mse", kernel_initializer, None, 0.0,
+                        dict(optimizer=optimizer, learning_rate=learning_rate, momentum=momentum, clipnorm=clipnorm,
+                             clipvalue=clipvalue, global_clipnorm=global_clipnorm, recipe=recipe), name)

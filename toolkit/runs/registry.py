@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from toolkit.backend import BACKENDS, PDE_BACKENDS, PDE_WHY, require_backend
-from toolkit.runs import autoencoder, burgers, digits, forecast, generative, heat, sine, sysid
+from toolkit.runs import autoencoder, burgers, digits, forecast, generative, heat, lectures, sine, sysid
 from toolkit.runs.common import build_config, science_job, settings_keys
 
 #: The PDE pipelines' backends, and why (toolkit.training.compiled).
@@ -41,4 +41,5 @@ PIPELINE_KINDS = {
                                   **PDE_ONLY_ON),
     "heat-discovery": _science("heat-discovery", heat.HeatDiscoveryConfig, heat.run_heat_discovery, **PDE_ONLY_ON),
     "sysid": _science("sysid", sysid.SysidConfig, sysid.run_sysid),
+    "lectures": _science("lectures", lectures.LecturesConfig, lectures.run_lectures),
 }

@@ -183,3 +183,7 @@ def fit_recipe(model: keras.Model, x, y, recipe, *, epochs: int | None = None, *
     kwargs.setdefault("patience", None)
     return fit(model, x, y, epochs=recipe.epochs if epochs is None else epochs,
                batch_size=recipe.batch_for(n), **kwargs)
+
+
+from toolkit.training.gradients import gradient_report, layer_gradient_norms  # noqa: E402
+from toolkit.training.lr_range import LRRangeResult, lr_range_test  # noqa: E402

@@ -1,0 +1,160 @@
+"""The learning-rate range test: one short run at an exponentially growing rate, loss against rate.
+
+Singaravelu's notes ("Setting the Learning Rate"): a small rate converges slowly, a large one
+overshoots and diverges. Smith ("Cyclical Learning Rates for Training Neural Networks",
+WACV 2017, section 3.3) turned that into a test: train for a few hundred batches while the
+rate grows from tiny to huge, and read off the range where the loss falls fastest. The
+suggestion here is the usual rule (fastai's ``lr_find``): a tenth of the rate at which the
+smoothed loss is lowest, since the minimum itself sits at the edge of divergence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class LRRangeResult:
+    """Rates tried and the loss of each batch.
+
+    Attributes:
+        rates: Learning rate of each batch, increasing.
+        losses: Training loss of each batch (before its update).
+        smoothed: Bias-corrected exponential moving average of the losses.
+        suggested: A tenth of the rate of the lowest smoothed loss (the first tenth of the
+            batches, where the average is still warming up, left out).
+        lowest_loss_rate: That rate of the lowest smoothed loss.
+        stopped: Why the test ended: ``"diverged"`` (smoothed loss above ``diverge`` times its
+            best) or ``"max_lr"``.
+    """
+
+    rates: np.ndarray
+    losses: np.ndarray
+    smoothed: np.ndarray
+    suggested: float
+    lowest_loss_rate: float
+    stopped: str
+
+    def figure(self, title: str = "learning-rate range test"):
+        """Loss against rate (log axis), the suggested rate marked; a matplotlib Figure."""
+        from toolkit.reports.lecture_plots import lr_range_figure
+
+        return lr_range_figure(self, title)
+
+
+def _number(name, value, low=0.0):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= low:
+        raise ValueError(f"`{name}` must be a finite number above {low:g}. Received: {name}={value!r}")
+
+
+def _check(model, x, y, min_lr, max_lr, steps, batch_size, smoothing, diverge):
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"`model` must be a keras.Model. Received: {type(model).__name__}")
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        raise ValueError("`model` must be compiled; call model.compile(optimizer=..., loss=...) first")
+    if isinstance(model.optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+        raise ValueError("the model's optimizer follows a learning-rate schedule; compile it with a plain rate "
+                         "for the range test")
+    _number("min_lr", min_lr)
+    _number("max_lr", max_lr)
+    if max_lr <= min_lr:
+        raise ValueError(f"`max_lr` must exceed `min_lr`. Received: min_lr={min_lr}, max_lr={max_lr}")
+    for key, value in (("steps", steps), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"`{key}` must be a positive integer. Received: {key}={value!r}")
+    if steps < 10:
+        raise ValueError(f"`steps` must be at least 10 for a curve to read. Received: steps={steps}")
+    if not 0 <= smoothing < 1:
+        raise ValueError(f"`smoothing` must lie in [0, 1). Received: smoothing={smoothing!r}")
+    _number("diverge", diverge, low=1.0)
+    n = len(x[next(iter(x))]) if isinstance(x, dict) else len(x)
+    if n == 0 or len(y) != n:
+        raise ValueError(f"`x` and `y` must hold the same number (>= 1) of rows. Received: {n} and {len(y)}")
+    return n
+
+
+def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0, steps: int = 100,
+                  batch_size: int = 32, smoothing: float = 0.98, diverge: float = 4.0, seed: int = 0,
+                  restore: bool = True) -> LRRangeResult:
+    """Smith's learning-rate range test on a compiled Keras model, any backend.
+
+    Trains ``steps`` batches (drawn in a seeded order, cycling through the data) with the
+    optimiser's rate set to ``min_lr * (max_lr / min_lr) ** (i / (steps - 1))`` at batch i,
+    recording each batch's loss; stops early once the smoothed loss exceeds ``diverge``
+    times its lowest value. With ``restore`` the weights and the optimiser's state and rate
+    are put back afterwards, so the model is as it was.
+
+    Args:
+        model: A compiled ``keras.Model`` with an optimiser at a plain (unscheduled) rate.
+        x: Training inputs, ``(n, ...)`` (or a dict of arrays for a multi-input model).
+        y: Training targets, ``(n, ...)``.
+        min_lr: First rate. Defaults to 1e-7.
+        max_lr: Last rate. Defaults to 10.
+        steps: Batches, at least 10. Defaults to 100.
+        batch_size: Defaults to 32.
+        smoothing: Weight of the exponential moving average (0 = none). Defaults to 0.98.
+        diverge: Stop once the smoothed loss exceeds this many times its best. Defaults to 4.
+        seed: Order of the batches. Defaults to 0.
+        restore: Put the weights and optimiser back afterwards. Defaults to True.
+
+    Returns:
+        An :class:`LRRangeResult`; ``result.figure()`` draws it.
+
+    Raises:
+        TypeError: For something that is not a Keras model.
+        ValueError: For an uncompiled model, a scheduled rate, bad bounds or mismatched data.
+
+    Example:
+        >>> import numpy as np
+        >>> from toolkit.builders import mlp_regressor
+        >>> x = np.random.default_rng(0).normal(size=(256, 4)).astype("float32")
+        >>> result = lr_range_test(mlp_regressor(), x, x.sum(1), steps=30, max_lr=1.0)
+        >>> 1e-7 <= result.suggested <= 1.0
+        True
+    """
+    n = _check(model, x, y, min_lr, max_lr, steps, batch_size, smoothing, diverge)
+    optimizer = model.optimizer
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    weights = [np.array(v) for v in model.weights] if restore else None
+    state = [np.array(v) for v in optimizer.variables] if restore else None
+    rates = min_lr * (max_lr / min_lr) ** (np.arange(steps) / (steps - 1))
+    order = np.random.default_rng(seed).permutation(n)
+    pick = (lambda rows: {k: np.asarray(v)[rows] for k, v in x.items()}) if isinstance(x, dict) else \
+        (lambda rows: np.asarray(x)[rows])
+    losses, smoothed, average, best, stopped = [], [], 0.0, math.inf, "max_lr"
+    try:
+        for i, rate in enumerate(rates):
+            start = (i * batch_size) % n
+            rows = order[np.arange(start, start + batch_size) % n]
+            optimizer.learning_rate.assign(float(rate))
+            logs = model.train_on_batch(pick(rows), np.asarray(y)[rows], return_dict=True)
+            loss = float(logs["loss"])
+            losses.append(loss)
+            average = smoothing * average + (1 - smoothing) * loss
+            value = average / (1 - smoothing ** (i + 1))
+            smoothed.append(value)
+            if not math.isfinite(value) or value > diverge * best:
+                stopped = "diverged"
+                break
+            best = min(best, value)
+    finally:
+        if restore:
+            for variable, value in zip(model.weights, weights):
+                variable.assign(value)
+            for variable, value in zip(optimizer.variables, state):
+                variable.assign(value)
+    rates = rates[: len(losses)]
+    smooth = np.asarray(smoothed)
+    # As fastai's lr_find: the first tenth is the average warming up, noise about one batch's loss.
+    skip = min(len(smooth) - 1, steps // 10)
+    finite = np.where(np.isfinite(smooth), smooth, np.inf)
+    lowest = skip + int(np.argmin(finite[skip:]))
+    return LRRangeResult(rates=rates, losses=np.asarray(losses), smoothed=smooth,
+                         suggested=float(max(rates[lowest] / 10, min_lr)),
+                         lowest_loss_rate=float(rates[lowest]), stopped=stopped)
