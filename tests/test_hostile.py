@@ -273,6 +273,15 @@ def test_keras_is_pinned_past_the_safe_mode_cves():
         ("burgers-discovery", "nu = 1e300", "nu must be from 0.001 to 1 (the Cole-Hopf quadrature of the exact "
                                             "solution holds there). Received: nu=1e+300"),
         ("burgers-discovery", "residual_weight = 1e308", "residual_weight must be at most 1,000,000"),
+        ("lectures", "filters = 5", "[lectures] filters must be a list. Received: 5"),
+        ("lectures", "filters = [5]", "filters must name one or more of vertical_edge, horizontal_edge, prewitt_x, "
+                                      "prewitt_y, sobel_x, sobel_y, scharr_x, scharr_y, sharpen, edge_detect, "
+                                      "strong_edge. Received: [5]"),
+        ("lectures", "lstm_window = 5000", "lstm_window must be a whole number from 2 to 1,000. Received: 5000"),
+        ("lectures", "width = 100000", "width must be a whole number from 1 to 4,096. Received: 100000"),
+        ("lectures", "depth = 2.5", "[lectures] depth must be a whole number. Received: 2.5"),
+        ("lectures", "max_images = 50", "max_images must be 0 (all) or at least 200. Received: 50"),
+        ("lectures", "min_lr = nan", "min_lr must be a positive finite number. Received: min_lr=nan"),
     ],
 )
 def test_science_pipeline_values_are_bounded_and_finite(tmp_path, kind, text, message, capsys):

@@ -25,3 +25,10 @@ def test_sequence_pipeline_examples():
     module = importlib.import_module("toolkit.pipelines.sequences")
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("name", ["toolkit.training.gradients", "toolkit.training.lr_range",
+                                  "toolkit.evaluation.subspace"])
+def test_lecture_mechanics_examples(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0

@@ -49,6 +49,15 @@ def test_norms_match_a_finite_difference_and_leave_the_weights_alone():
     assert loss == pytest.approx(float(np.mean((model.predict(x, verbose=0) - y) ** 2)), rel=1e-4)
 
 
+def test_layers_inside_nested_models_keep_their_paths():
+    from toolkit.builders import dense_autoencoder
+
+    x = RNG.uniform(size=(8, 16)).astype("float32")
+    norms = layer_gradient_norms(dense_autoencoder(input_dim=16, hidden_units=(8,), bottleneck=4), x, x)
+    assert list(norms) == ["encoder/encoder_dense_1", "encoder/code", "decoder/decoder_dense_1",
+                           "decoder/reconstruction"]
+
+
 def test_bad_input_is_refused():
     import keras
 

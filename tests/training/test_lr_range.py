@@ -57,3 +57,7 @@ def test_bad_arguments_are_refused():
         lr_range_test(model(), X, Y, steps=5)
     with pytest.raises(ValueError, match="same number"):
         lr_range_test(model(), X, Y[:10])
+    with pytest.raises(ValueError, match="must be finite"):
+        lr_range_test(model(), np.where(X > 2, np.nan, X), Y)
+    with pytest.raises(ValueError, match=r"the loss diverged within the first tenth of the batches .* lower min_lr"):
+        lr_range_test(model(), X * 1e6, Y, min_lr=1.0, max_lr=1e3)

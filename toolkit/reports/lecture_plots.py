@@ -45,7 +45,7 @@ def lr_range_figure(result, title: str = "learning-rate range test") -> Figure:
     """Loss against learning rate (log axis) with the suggested rate marked."""
     figure, (axis,) = _figure()
     axis.plot(result.rates, result.losses, color="0.75", linewidth=0.8, label="batch loss")
-    axis.plot(result.rates, result.smoothed, color=PALETTE[0], label="smoothed loss")
+    axis.plot(result.rates, result.smoothed, color=PALETTE[0], label="centred average, one decade wide")
     axis.axvline(result.suggested, color=PALETTE[1], linestyle="--", label=f"suggested {result.suggested:.2g}")
     axis.set_xscale("log")
     finite = result.smoothed[np.isfinite(result.smoothed)]

@@ -73,8 +73,8 @@ def layer_gradient_norms(model, x, y) -> dict[str, float]:
         y: Targets, shape as the loss takes them.
 
     Returns:
-        ``{layer name: norm}`` in the order of ``model.trainable_variables`` (input side first
-        for a sequential stack). :func:`gradient_report` also returns the loss.
+        ``{layer path: norm}`` in the order of ``model.trainable_variables`` (input side first
+        for a sequential stack); a layer inside a nested model is keyed ``"encoder/code"``. :func:`gradient_report` also returns the loss.
 
     Raises:
         TypeError: For something that is not a Keras model.
@@ -94,8 +94,21 @@ def gradient_report(model, x, y) -> tuple[float, dict[str, float]]:
     """``(loss, {layer name: kernel gradient norm})``; see :func:`layer_gradient_norms`."""
     x, y = _check(model, x, y)
     loss, grads = _gradients(model, x, y)
+    names = _kernel_names(model)
     norms = {}
     for variable, grad in zip(model.trainable_variables, grads):
-        if variable.path.rsplit("/", 1)[-1] == "kernel":
-            norms[variable.path.rsplit("/", 1)[0].split("/")[-1]] = float(np.sqrt(np.sum(np.square(grad, dtype="float64"))))
+        if id(variable) in names:
+            norms[names[id(variable)]] = float(np.sqrt(np.sum(np.square(grad, dtype="float64"))))
     return loss, norms
+
+
+def _kernel_names(model, prefix: str = "") -> dict[int, str]:
+    """id(kernel variable) -> layer name, ``"encoder/code"`` for a layer inside a nested model."""
+    names = {}
+    for layer in model.layers:
+        if hasattr(layer, "layers") and layer.layers:
+            names.update(_kernel_names(layer, f"{prefix}{layer.name}/"))
+        kernel = getattr(layer, "kernel", None)
+        if kernel is not None and getattr(kernel, "trainable", False):
+            names[id(kernel)] = prefix + layer.name
+    return names

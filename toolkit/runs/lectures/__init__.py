@@ -31,12 +31,12 @@ class LecturesConfig:
         max_images: Use at most this many digits (0: all). Defaults to 0.
         filters: Filter names shown (``toolkit.builders.FILTER_NAMES``). Defaults to all.
         depth: Hidden layers of the vanishing-gradient network. Defaults to 10.
-        width: Units per hidden layer. Defaults to 64.
+        width: Units per hidden layer (at most 4,096). Defaults to 64.
         gradient_steps: Plain SGD steps before the second measurement. Defaults to 100.
         sgd_rate: Their learning rate. Defaults to 0.1.
         explode_scale: Factor on He's kernels of the exploding network (> 1). Defaults to 2.
         batch_size: Batch of the SGD steps and the autoencoder. Defaults to 64.
-        lstm_window: Window of the stacked LSTM's range test. Defaults to 60.
+        lstm_window: Window of the stacked LSTM's range test (2 to 1,000). Defaults to 60.
         lstm_units: Its units per layer (the lecture's 256). Defaults to 256.
         lr_steps: Batches of each range test. Defaults to 100.
         lr_batch_size: Defaults to 32.
@@ -90,14 +90,16 @@ class LecturesConfig:
 
         if self.source not in SOURCES:
             raise UsageError(f"source must be one of {', '.join(SOURCES)}. Received: {self.source!r}")
-        filters = (self.filters,) if isinstance(self.filters, str) else tuple(self.filters)
-        unknown = [name for name in filters if name not in FILTER_NAMES]
-        if not filters or unknown:
+        filters = (self.filters,) if isinstance(self.filters, str) else self.filters
+        if not isinstance(filters, (list, tuple)) or not filters \
+                or any(not isinstance(name, str) or name not in FILTER_NAMES for name in filters):
             raise UsageError(f"filters must name one or more of {', '.join(FILTER_NAMES)}. "
-                             f"Received: {list(filters)}")
-        positive(self, "width", "gradient_steps", "sgd_rate", "batch_size", "lstm_window", "lstm_units",
+                             f"Received: {list(filters) if isinstance(filters, (list, tuple)) else filters!r}")
+        filters = tuple(filters)
+        positive(self, "gradient_steps", "sgd_rate", "batch_size", "lstm_units",
                  "lr_batch_size", "min_lr", "max_lr", "pca_epochs", "pca_learning_rate", "epochs")
-        for name, low, high in (("depth", 2, 50), ("lr_steps", 10, 100_000), ("pca_code", 1, 783),
+        for name, low, high in (("depth", 2, 50), ("width", 1, 4_096), ("lstm_window", 2, 1_000),
+                                ("lr_steps", 10, 100_000), ("pca_code", 1, 783),
                                 ("students", 200, 1_000_000), ("calibration_bins", 2, 50)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -7,7 +7,7 @@ import numpy as np
 from toolkit.reports.science import Section, Table
 
 
-def _networks(config) -> dict[str, dict]:
+def _networks(config) -> dict[str, tuple[dict, float]]:
     """label -> builder options and a kernel scale: the notes' sigmoid network, ReLU/He, and an
     exploding ReLU network (kernels scaled past 1) with and without clipping."""
     deep = (config.width,) * config.depth

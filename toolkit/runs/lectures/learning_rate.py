@@ -36,10 +36,10 @@ def learning_rate_section(images: np.ndarray, labels: np.ndarray, config, log) -
         "Choosing the learning rate",
         "Singaravelu's notes: a small rate converges slowly, a large one overshoots and diverges. Smith's range "
         f"test (toolkit.training.lr_range_test) trains {config.lr_steps} batches of {config.lr_batch_size} with "
-        f"Adam while the rate grows exponentially from {config.min_lr:g} to {config.max_lr:g}, stopping once the "
-        "smoothed loss passes 4 times its best. The suggested rate is a tenth of the rate of the lowest smoothed "
-        "loss (the minimum itself sits at the edge of divergence), the first tenth of the batches left out while the "
-        "average warms up. The weights "
+        f"Adam while the rate grows exponentially from {config.min_lr:g} to {config.max_lr:g}, stopping once an "
+        "exponential average of the loss passes 4 times its best. The suggested rate is a tenth of the rate where a "
+        "centred average of the loss, one decade of rates wide, is lowest (the minimum itself sits at the edge of "
+        "divergence); the first tenth of the batches is left out. The weights "
         f"are restored afterwards. LSTM data: {described}; CNN data: the bundled digits.")
     rows, metrics = [], {}
     for label, (build, inputs, targets) in cases.items():
