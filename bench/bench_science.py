@@ -1,6 +1,6 @@
 """Full profiles of the science pipelines, one process each, as `toolkit run NAME` runs them.
 
-Run: .venv/bin/python bench/bench_science.py [NAME ...]   (default: all five)
+Run: .venv/bin/python bench/bench_science.py [NAME ...]   (default: all six)
 Prints each run's wall time and the report's summary line; the reports land in
 bench/results/ (git-ignored).
 """
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-NAMES = ("digits", "sine", "autoencoder", "generative", "burgers")
+NAMES = ("digits", "sine", "autoencoder", "generative", "burgers", "lectures")
 
 
 def main() -> None:

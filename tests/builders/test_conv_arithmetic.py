@@ -96,3 +96,9 @@ def test_conv1d_builders_take_strides_padding_and_pooling():
     assert model.get_layer("avgpool_2").output.shape[1] == conv_output_size(conv_output_size(
         conv_output_size(conv_output_size(40, 3, 2), 2, 2), 3, 2), 2, 2) == 2
     assert cnn_lstm(window=30, padding="same", pooling="average").get_layer("avgpool_1").output.shape[1] == 15
+
+
+def test_numpy_integers_are_whole_numbers():
+    assert conv_output_size(np.int64(28), np.int32(3), np.int64(2)) == 13
+    assert digits_cnn(strides=np.int64(2), padding="same").count_params() == digits_cnn(strides=2, padding="same").count_params()
+    assert conv1d_regressor(strides=np.int64(2), kernel_size=np.int64(3)).output_shape == (None, 1)

@@ -42,7 +42,9 @@ def test_bank_is_frozen_with_one_channel_per_filter_and_same_padding_keeps_the_s
 @pytest.mark.parametrize("kwargs, message", [
     ({"names": ["sobel"]}, "`name` must be one of vertical_edge, horizontal_edge, prewitt_x, prewitt_y, sobel_x, "
                            "sobel_y, scharr_x, scharr_y, sharpen, edge_detect, strong_edge. Received: name='sobel'"),
-    ({"names": []}, "`names` must hold at least one filter name. Received: names=()"),
+    ({"names": []}, "`names` must hold at least one filter name. Received: names=[]"),
+    ({"names": None}, "`names` must hold at least one filter name. Received: names=None"),
+    ({"input_shape": 28}, "`input_shape` must be (height, width, 1), a grey image. Received: input_shape=28"),
     ({"input_shape": (28, 28, 3)}, "`input_shape` must be (height, width, 1), a grey image. "
                                    "Received: input_shape=(28, 28, 3)"),
     ({"input_shape": (2, 8, 1)}, "a 3x3 filter needs an image of at least 3 x 3 with padding='valid'. "

@@ -16,7 +16,20 @@ def test_principal_angles_of_known_planes():
     tilted = np.array([[1.0, 0], [0, np.cos(np.radians(30))], [0, np.sin(np.radians(30))]])
     assert principal_angles(plane, tilted) == pytest.approx([0, 30])
     with pytest.raises(ValueError, match="same number of rows"):
-        principal_angles(np.ones((3, 2)), np.ones((4, 2)))
+        principal_angles(np.eye(3)[:, :2], np.eye(4)[:, :2])
+    with pytest.raises(ValueError, match=r"has 20 columns in dimension 3: .* pass components_.T"):
+        principal_angles(np.ones((3, 20)), plane)
+    with pytest.raises(ValueError, match="span only 1 dimensions"):
+        principal_angles(np.c_[plane[:, 0], np.zeros(3)], plane)
+    with pytest.raises(ValueError, match="must hold real numbers"):
+        principal_angles(plane * 1j, plane)
+
+
+def test_decoder_subspace_refuses_a_nonlinear_decoder():
+    from toolkit.builders import dense_autoencoder
+
+    with pytest.raises(ValueError, match="needs a linear autoencoder .* Received: 'dense_autoencoder'"):
+        decoder_subspace(dense_autoencoder(input_dim=16, hidden_units=(8,), bottleneck=4))
 
 
 def test_linear_autoencoder_learns_the_pca_subspace_within_5_degrees():

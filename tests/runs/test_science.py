@@ -81,7 +81,13 @@ def test_missing_mnist_file_is_a_one_line_error(tmp_path, capsys):
         ('kind = "lectures"\n[lectures]\nfilters = ["sobel"]\n', "filters must name one or more of vertical_edge, "
          "horizontal_edge, prewitt_x, prewitt_y, sobel_x, sobel_y, scharr_x, scharr_y, sharpen, edge_detect, "
          "strong_edge. Received: ['sobel']"),
-        ('kind = "lectures"\n[lectures]\nmin_lr = 1.0\nmax_lr = 0.5\n', "min_lr must be below max_lr. Received: min_lr=1.0, max_lr=0.5"),
+        ('kind = "lectures"\n[lectures]\nmin_lr = 0.001\nmax_lr = 0.0010000001\n',
+         "max_lr must be at least 10 times min_lr and at most 100. Received: min_lr=0.001, max_lr=0.0010000001"),
+        ('kind = "lectures"\n[lectures]\nmax_images = 200\npca_code = 300\n',
+         "pca_code must be at most half the digits used (200; PCA needs more training images than components). "
+         "Received: pca_code=300"),
+        ('kind = "lectures"\n[lectures]\nsource = "mnist"\n', 'source "mnist" needs mnist_path = "path/to/mnist.npz" '
+         "in [lectures], a file that exists. Received: mnist_path=''"),
         ('kind = "lectures"\n[lectures]\nexplode_scale = 0.5\n', "explode_scale must lie in (1, 10]. Received: 0.5"),
         ('kind = "lectures"\n[lectures]\npca_code = 784\n', "pca_code must be a whole number from 1 to 783. Received: 784"),
         ('kind = "autoencoder"\n[autoencoder]\nbottlenecks = [64, 900]\n', "bottlenecks must be whole numbers between 1 and 783"),

@@ -58,6 +58,24 @@ def test_layers_inside_nested_models_keep_their_paths():
                            "decoder/reconstruction"]
 
 
+def test_recurrent_and_attention_layers_are_measured_and_batch_norm_statistics_kept():
+    import keras
+
+    from toolkit.builders import stacked_lstm, transformer_forecaster
+
+    x = RNG.normal(size=(16, 10, 1)).astype("float32")
+    assert list(layer_gradient_norms(stacked_lstm(window=10, units=4), x, x[:, -1])) == \
+        ["lstm_1", "lstm_2", "dense_1", "output"]
+    norms = layer_gradient_norms(transformer_forecaster(window=10, outputs=2, d_model=8, num_heads=2, ff_units=8),
+                                 x, np.ones((16, 2), "float32"))
+    assert "encoder_1_attention" in norms and "decoder_1_cross_attention" in norms
+    normed = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(), keras.layers.Dense(1)])
+    normed.compile(loss="mse")
+    before = [np.array(v) for v in normed.non_trainable_variables]
+    layer_gradient_norms(normed, RNG.normal(5, 2, (32, 3)), np.ones((32, 1)))
+    assert all(np.array_equal(a, np.asarray(b)) for a, b in zip(before, normed.non_trainable_variables))
+
+
 def test_bad_input_is_refused():
     import keras
 
@@ -68,3 +86,7 @@ def test_bad_input_is_refused():
         layer_gradient_norms(mlp_regressor(input_dim=3), np.ones((2, 3)), np.ones((3, 1)))
     with pytest.raises(TypeError, match="keras.Model"):
         layer_gradient_norms("model", np.ones((2, 3)), np.ones((2, 1)))
+    with pytest.raises(ValueError, match="must be one array"):
+        layer_gradient_norms(mlp_regressor(input_dim=3), {"a": np.ones((2, 3))}, np.ones((2, 1)))
+    with pytest.raises(ValueError, match="must be real numbers"):
+        layer_gradient_norms(mlp_regressor(input_dim=3), np.full((2, 3), "a"), np.ones((2, 1)))

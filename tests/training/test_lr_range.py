@@ -51,9 +51,21 @@ def test_bad_arguments_are_refused():
     scheduled = model(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.9)))
     with pytest.raises(ValueError, match="learning-rate schedule"):
         lr_range_test(scheduled, X, Y)
-    with pytest.raises(ValueError, match="`max_lr` must exceed `min_lr`. Received: min_lr=1.0, max_lr=0.1"):
+    with pytest.raises(ValueError, match=r"`max_lr` must be at least 10 times `min_lr`.*Received: min_lr=1.0, max_lr=0.1"):
         lr_range_test(model(), X, Y, min_lr=1.0, max_lr=0.1)
-    with pytest.raises(ValueError, match="`steps` must be at least 10"):
+    with pytest.raises(ValueError, match="`batch_size` must not exceed the 8 rows of data. Received: batch_size=32"):
+        lr_range_test(model(), X[:8], Y[:8])
+    with pytest.raises(ValueError, match="`x` must be an array or a dict of arrays"):
+        lr_range_test(model(), [X, X], Y)
+    with pytest.raises(ValueError, match="`y` must be one array"):
+        lr_range_test(model(), X, {"a": Y})
+    with pytest.raises(ValueError, match="the arrays of `x` must have one number of rows"):
+        lr_range_test(model(), {"a": X, "b": X[:5]}, Y)
+    with pytest.raises(ValueError, match="`smoothing` must lie in"):
+        lr_range_test(model(), X, Y, smoothing="0.9")
+    with pytest.raises(ValueError, match="`seed` must be a whole number of at least 0. Received: seed=-1"):
+        lr_range_test(model(), X, Y, seed=-1)
+    with pytest.raises(ValueError, match="`steps` must be a whole number of at least 10. Received: steps=5"):
         lr_range_test(model(), X, Y, steps=5)
     with pytest.raises(ValueError, match="same number"):
         lr_range_test(model(), X, Y[:10])
@@ -61,3 +73,21 @@ def test_bad_arguments_are_refused():
         lr_range_test(model(), np.where(X > 2, np.nan, X), Y)
     with pytest.raises(ValueError, match=r"the loss diverged within the first tenth of the batches .* lower min_lr"):
         lr_range_test(model(), X * 1e6, Y, min_lr=1.0, max_lr=1e3)
+
+
+def test_a_negative_loss_runs_and_numpy_numbers_are_taken():
+    from toolkit.builders import gaussian_mlp
+
+    set_seed(0)
+    noisy = gaussian_mlp(input_dim=4, noise="heteroscedastic")
+    y = (0.01 * Y).astype("float32")  # small noise: the Gaussian NLL goes far below zero
+    noisy.fit(X, y, epochs=5, verbose=0)
+    assert noisy.evaluate(X, y, verbose=0) < 0
+    result = lr_range_test(noisy, X, y, steps=np.int64(40), batch_size=np.int64(64), min_lr=np.float32(1e-6))
+    assert len(result.losses) >= 10 and result.losses[0] < 0
+
+
+def test_a_narrow_range_warns_instead_of_suggesting_silently():
+    with pytest.warns(UserWarning, match="still falling at max_lr"):
+        result = lr_range_test(model(), X, Y, min_lr=1e-6, max_lr=1e-5, steps=20)
+    assert result.notes and result.stopped == "max_lr"

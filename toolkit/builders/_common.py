@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from toolkit.builders.losses import check_output_and_loss, OUTPUT_ACTIVATIONS  # noqa: F401
 from toolkit.builders.options import (  # noqa: F401
     ACTIVATIONS, INITIALIZERS, OPTIMIZERS, activation, check_choice, compile_model, dense_kwargs, initializer,
@@ -9,8 +11,13 @@ from toolkit.builders.options import (  # noqa: F401
 )
 
 
+def is_whole(value) -> bool:
+    """A Python or NumPy integer (not a bool)."""
+    return isinstance(value, Integral) and not isinstance(value, (bool,)) and type(value).__name__ != "bool_"
+
+
 def check_positive_int(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_whole(value) or value < 1:
         raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
 
 
@@ -37,15 +44,15 @@ def default_clip(clipnorm, clipvalue, global_clipnorm, norm: float = 1.0):
 
 def check_units(name: str, values, allow_empty: bool = False) -> tuple[int, ...]:
     """A layer-size argument as a tuple of positive integers."""
-    if isinstance(values, (int, str)) or not hasattr(values, "__iter__"):
+    if isinstance(values, (Integral, str)) or not hasattr(values, "__iter__"):
         values = (values,)
     values = tuple(values)
     if not values and not allow_empty:
         raise ValueError(f"`{name}` needs at least one layer size. Received: {name}={values!r}")
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not is_whole(value) or value < 1:
             raise ValueError(f"`{name}` must hold positive integers. Received: {name}={values!r}")
-    return values
+    return tuple(int(value) for value in values)
 
 
 def check_rate(name: str, value) -> None:

@@ -70,7 +70,7 @@ def bernoulli_classifier(
     hidden_units = check_units("hidden_units", hidden_units, allow_empty=True)
     check_dense_options(activation, kernel_initializer, dropout)
     check_output_and_loss("sigmoid", "binary_crossentropy", 1)
-    inputs = keras.Input(shape=(input_dim,), name="features")
+    inputs = keras.Input(shape=(int(input_dim),), name="features")
     x = _hidden_stack(inputs, hidden_units, activation, kernel_initializer, dropout)
     output = layers.Dense(1, activation="sigmoid", name="probability")(x)
     return compile_model(keras.Model(inputs, output, name=name), loss="binary_crossentropy", optimizer=optimizer,

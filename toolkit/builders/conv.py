@@ -7,7 +7,7 @@ from keras import layers
 
 from toolkit.builders._common import (
     check_dense_options, check_output_and_loss, check_positive_int, check_rate, check_units, compile_model,
-    dense_kwargs,
+    dense_kwargs, is_whole,
 )
 from toolkit.builders.conv_arithmetic import PADDINGS, PADDINGS_1D, POOLINGS, conv_output_size, pooling_layer
 from toolkit.builders.fused import FusedLSTM
@@ -15,17 +15,20 @@ from toolkit.builders.registry import register
 
 
 def _check_shape(name: str, shape, rank: int) -> tuple[int, ...]:
-    shape = tuple(shape)
-    if len(shape) != rank or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in shape):
+    if not hasattr(shape, "__iter__") or isinstance(shape, str):
         raise ValueError(f"`{name}` must be {rank} positive integers. Received: {name}={shape!r}")
-    return shape
+    shape = tuple(shape)
+    if len(shape) != rank or any(not is_whole(v) or v < 1 for v in shape):
+        raise ValueError(f"`{name}` must be {rank} positive integers. Received: {name}={shape!r}")
+    return tuple(int(v) for v in shape)
 
 
-def _check_conv_options(strides, padding, pooling, paddings) -> None:
+def _check_conv_options(strides, padding, pooling, paddings) -> int:
     check_positive_int("strides", strides)
     for key, value, allowed in (("padding", padding, paddings), ("pooling", pooling, POOLINGS)):
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             raise ValueError(f"`{key}` must be one of {', '.join(allowed)}. Received: {key}={value!r}")
+    return int(strides)
 
 
 def _check_fits(n: int, stages, axis: str, received: str) -> None:
@@ -119,7 +122,7 @@ def digits_cnn(
     check_dense_options(activation, kernel_initializer, dropout)
     check_rate("augmentation", augmentation)
     check_output_and_loss("softmax", "categorical_crossentropy", n_classes)
-    _check_conv_options(strides, padding, pooling, PADDINGS)
+    strides = _check_conv_options(strides, padding, pooling, PADDINGS)
     stages = [("conv2d_1", 3, strides, padding), ("pooling_1", 2, 2, "valid"), ("conv2d_2", 3, strides, padding),
               ("pooling_2", 2, 2, "valid"), ("conv2d_3", 3, strides, padding)]
     for axis, n in (("height", input_shape[0]), ("width", input_shape[1])):
@@ -147,6 +150,7 @@ def digits_cnn(
 
 
 def _conv1d_stack(x, filters, kernel_size, pool_size, hidden, strides, padding, pooling):
+    kernel_size, pool_size, strides = int(kernel_size), int(pool_size), int(strides)  # NumPy integers too
     for index, size in enumerate(filters, start=1):
         x = layers.Conv1D(size, kernel_size, strides=strides, padding=padding, name=f"conv1d_{index}", **hidden)(x)
         x = pooling_layer(pooling, pool_size, 1, _pool_name(pooling, index))(x)
@@ -161,7 +165,7 @@ def _check_conv1d(window, n_features, filters, kernel_size, pool_size, activatio
     filters = check_units("filters", filters)
     check_dense_options(activation, kernel_initializer, dropout)
     check_output_and_loss("linear", "mse", 1)
-    _check_conv_options(strides, padding, pooling, PADDINGS_1D)
+    strides = _check_conv_options(strides, padding, pooling, PADDINGS_1D)
     stages = [stage for index in range(1, len(filters) + 1)
               for stage in ((f"conv1d_{index}", kernel_size, strides, padding),
                             (_pool_name(pooling, index), pool_size, pool_size, "valid"))]

@@ -23,9 +23,11 @@ POOLINGS = ("max", "average")
 
 
 def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    from toolkit.builders._common import is_whole
+
+    if not is_whole(value) or value < 1:
         raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-    return value
+    return int(value)
 
 
 def conv_output_size(n: int, kernel: int, stride: int = 1, padding: str = "valid", dilation: int = 1) -> int:
@@ -59,9 +61,9 @@ def conv_output_size(n: int, kernel: int, stride: int = 1, padding: str = "valid
         >>> conv_output_size(7, 3, stride=2)  # floor((7 - 3) / 2) + 1
         3
     """
-    for key, value in (("n", n), ("kernel", kernel), ("stride", stride), ("dilation", dilation)):
-        _positive_int(key, value)
-    if padding not in PADDINGS_1D:
+    n, kernel, stride, dilation = (_positive_int(key, value) for key, value in
+                                   (("n", n), ("kernel", kernel), ("stride", stride), ("dilation", dilation)))
+    if not isinstance(padding, str) or padding not in PADDINGS_1D:
         raise ValueError(f"`padding` must be one of {', '.join(PADDINGS_1D)}. Received: padding={padding!r}")
     if padding != "valid":
         return math.ceil(n / stride)

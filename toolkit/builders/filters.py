@@ -67,16 +67,20 @@ def filter_bank(names=FILTER_NAMES, input_shape=(28, 28, 1), padding: str = "val
     import keras
     from keras import layers
 
+    from toolkit.builders._common import is_whole
+
     if isinstance(names, str):
         names = (names,)
-    names = tuple(names)
-    if not names:
+    if not isinstance(names, (list, tuple)) or not names:
         raise ValueError(f"`names` must hold at least one filter name. Received: names={names!r}")
+    names = tuple(names)
     stacked = np.stack([kernel(n) for n in names], axis=-1)[:, :, None, :]  # (3, 3, 1, filters)
-    shape = tuple(input_shape)
-    if len(shape) != 3 or shape[2] != 1 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in shape):
-        raise ValueError(f"`input_shape` must be (height, width, 1), a grey image. Received: input_shape={shape!r}")
-    if padding not in ("valid", "same"):
+    shape = tuple(input_shape) if hasattr(input_shape, "__iter__") and not isinstance(input_shape, str) else None
+    if shape is None or len(shape) != 3 or shape[2] != 1 or any(not is_whole(v) or v < 1 for v in shape):
+        raise ValueError(f"`input_shape` must be (height, width, 1), a grey image. Received: "
+                         f"input_shape={input_shape!r}")
+    shape = tuple(int(v) for v in shape)
+    if not isinstance(padding, str) or padding not in ("valid", "same"):
         raise ValueError(f"`padding` must be one of valid, same. Received: padding={padding!r}")
     if padding == "valid" and min(shape[:2]) < 3:
         raise ValueError(f"a 3x3 filter needs an image of at least 3 x 3 with padding='valid'. "

@@ -28,10 +28,12 @@ def feature_maps_figure(image: np.ndarray, maps: np.ndarray, names: list[str], t
     return figure
 
 
-def gradient_norms_figure(norms: dict[str, list[float]], title: str) -> Figure:
-    """Kernel gradient norm (log scale) against layer depth, one line per network."""
+def gradient_norms_figure(norms: dict[str, list[float]], title: str, colours: dict[str, str] | None = None) -> Figure:
+    """Kernel gradient norm (log scale) against layer depth, one line per network (``colours``
+    keeps each network's colour from one figure to the next)."""
     figure, (axis,) = _figure()
-    for colour, (label, values) in zip(PALETTE, norms.items()):
+    for index, (label, values) in enumerate(norms.items()):
+        colour = (colours or {}).get(label, PALETTE[index % len(PALETTE)])
         axis.plot(np.arange(1, len(values) + 1), values, marker="o", color=colour, label=label)
     axis.set_yscale("log")
     axis.set_xlabel("layer (1 = next to the input)")

@@ -20,9 +20,16 @@ def _check(model, x, y):
         raise TypeError(f"`model` must be a keras.Model. Received: {type(model).__name__}")
     if not getattr(model, "compiled", False) or getattr(model, "loss", None) is None:
         raise ValueError("`model` must be compiled with a loss; call model.compile(optimizer=..., loss=...) first")
+    for name, value in (("x", x), ("y", y)):
+        if isinstance(value, (dict, list, tuple)):
+            raise ValueError(f"`{name}` must be one array: models of several inputs or outputs are not supported. "
+                             f"Received: {name} of type {type(value).__name__}")
     x, y = np.asarray(x), np.asarray(y)
-    if len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"`x` and `y` must hold the same number (>= 1) of rows. Received: {len(x)} and {len(y)}")
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"`x` and `y` must be arrays with the same number (>= 1) of rows. "
+                         f"Received: shapes {x.shape} and {y.shape}")
+    if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        raise ValueError(f"`x` and `y` must be real numbers. Received: dtypes {x.dtype} and {y.dtype}")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("`x` and `y` must be finite; remove or fill the missing values first")
     return x.astype(keras.backend.floatx()), y.astype(keras.backend.floatx())
@@ -61,24 +68,29 @@ def _gradients(model, x, y):
 
 
 def layer_gradient_norms(model, x, y) -> dict[str, float]:
-    """The L2 norm of d loss / d kernel for each layer with a kernel, input side first.
+    """The L2 norm of the loss gradient with respect to each layer's weights, input side first.
 
-    The loss is the model's compiled loss on the batch ``(x, y)`` in training mode; the
-    weights are left as they are. Biases are left out: the notes' argument is about the
-    weights, and a kernel's gradient is the one that shrinks with depth.
+    The weights are every trainable variable of the layer but its biases (and a normalisation
+    layer's beta offset): a Dense or Conv
+    layer's kernel, an LSTM's kernel and recurrent kernel, an attention layer's projections.
+    The loss is the model's compiled loss on the batch ``(x, y)`` in training mode (so
+    dropout is active and two calls differ); the weights, and any statistics a training-mode
+    call moves (batch normalisation's), are left as they were. Biases are left out: the
+    notes' argument is about the weights, whose gradient shrinks with depth.
 
     Args:
-        model: A compiled ``keras.Model`` with a loss.
-        x: Inputs, shape ``(batch, ...)`` as the model takes them.
-        y: Targets, shape as the loss takes them.
+        model: A compiled ``keras.Model`` with a loss, of one input and one output.
+        x: Inputs, one array ``(batch, ...)`` as the model takes them.
+        y: Targets, one array as the loss takes them.
 
     Returns:
-        ``{layer path: norm}`` in the order of ``model.trainable_variables`` (input side first
-        for a sequential stack); a layer inside a nested model is keyed ``"encoder/code"``. :func:`gradient_report` also returns the loss.
+        ``{layer name: norm}`` in the order of ``model.trainable_variables`` (input side first
+        for a sequential stack); a layer inside a nested model is keyed ``"encoder/code"``.
 
     Raises:
         TypeError: For something that is not a Keras model.
-        ValueError: For an uncompiled model, mismatched or non-finite data.
+        ValueError: For an uncompiled model, dicts or lists of arrays, mismatched, non-numeric
+            or non-finite data.
 
     Example:
         >>> from toolkit.builders import mlp_regressor
@@ -91,24 +103,32 @@ def layer_gradient_norms(model, x, y) -> dict[str, float]:
 
 
 def gradient_report(model, x, y) -> tuple[float, dict[str, float]]:
-    """``(loss, {layer name: kernel gradient norm})``; see :func:`layer_gradient_norms`."""
+    """``(loss, {layer name: weight gradient norm})``; see :func:`layer_gradient_norms`."""
     x, y = _check(model, x, y)
-    loss, grads = _gradients(model, x, y)
-    names = _kernel_names(model)
-    norms = {}
+    kept = [np.array(v) for v in model.non_trainable_variables]
+    try:
+        loss, grads = _gradients(model, x, y)
+    finally:
+        for variable, value in zip(model.non_trainable_variables, kept):
+            variable.assign(value)
+    owners = _owners(model)
+    squares: dict[str, float] = {}
     for variable, grad in zip(model.trainable_variables, grads):
-        if id(variable) in names:
-            norms[names[id(variable)]] = float(np.sqrt(np.sum(np.square(grad, dtype="float64"))))
-    return loss, norms
+        layer = owners.get(id(variable))
+        if layer is None or variable.name in ("bias", "beta"):  # biases and normalisation offsets
+            continue
+        squares[layer] = squares.get(layer, 0.0) + float(np.sum(np.square(grad, dtype="float64")))
+    return loss, {layer: float(np.sqrt(total)) for layer, total in squares.items()}
 
 
-def _kernel_names(model, prefix: str = "") -> dict[int, str]:
-    """id(kernel variable) -> layer name, ``"encoder/code"`` for a layer inside a nested model."""
+def _owners(model, prefix: str = "") -> dict[int, str]:
+    """id(trainable variable) -> the name of the layer holding it (``"encoder/code"`` inside a
+    nested model); a layer's sub-layers (an LSTM's cell, attention's projections) count as it."""
     names = {}
     for layer in model.layers:
-        if hasattr(layer, "layers") and layer.layers:
-            names.update(_kernel_names(layer, f"{prefix}{layer.name}/"))
-        kernel = getattr(layer, "kernel", None)
-        if kernel is not None and getattr(kernel, "trainable", False):
-            names[id(kernel)] = prefix + layer.name
+        if isinstance(getattr(layer, "layers", None), list) and layer.layers:
+            names.update(_owners(layer, f"{prefix}{layer.name}/"))
+            continue
+        for variable in layer.trainable_variables:
+            names.setdefault(id(variable), prefix + layer.name)
     return names

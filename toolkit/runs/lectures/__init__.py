@@ -9,6 +9,9 @@ from toolkit.errors import UsageError
 from toolkit.reports.science import ScienceResult, Section, Table
 from toolkit.runs.common import positive
 
+#: Images of the digit sources whose size is known (a user's MNIST file is checked when read).
+SOURCE_IMAGES = {"mnist5k": 5_000, "sklearn": 1_797}
+
 #: The recurrent input/output patterns of the notes, and the builders that follow each.
 PATTERNS = (
     ("one-to-one", "one input vector, one output", "mlp_regressor, mlp_classifier, bernoulli_classifier"),
@@ -35,14 +38,16 @@ class LecturesConfig:
         gradient_steps: Plain SGD steps before the second measurement. Defaults to 100.
         sgd_rate: Their learning rate. Defaults to 0.1.
         explode_scale: Factor on He's kernels of the exploding network (> 1). Defaults to 2.
-        batch_size: Batch of the SGD steps and the autoencoder. Defaults to 64.
+        batch_size: Batch of the SGD steps, the autoencoder and the Bernoulli classifier.
+            Defaults to 64.
         lstm_window: Window of the stacked LSTM's range test (2 to 1,000). Defaults to 60.
         lstm_units: Its units per layer (the lecture's 256). Defaults to 256.
         lr_steps: Batches of each range test. Defaults to 100.
         lr_batch_size: Defaults to 32.
         min_lr: First rate of the range test. Defaults to 1e-7.
-        max_lr: Last rate. Defaults to 10.
-        pca_code: Code size of the linear autoencoder and PCA components. Defaults to 16.
+        max_lr: Last rate, 10 times min_lr or more, at most 100. Defaults to 10.
+        pca_code: Code size of the linear autoencoder and PCA components (at most half the
+            digits used). Defaults to 16.
         pca_epochs: Autoencoder epochs. Defaults to 40.
         pca_learning_rate: Adam's starting rate (cosine decay to 1% of it). Defaults to 3e-3.
         students: Simulated students of the Bernoulli classifier. Defaults to 2,000.
@@ -104,8 +109,19 @@ class LecturesConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise UsageError(f"{name} must be a whole number from {low:,} to {high:,}. Received: {value!r}")
-        if not self.min_lr < self.max_lr:
-            raise UsageError(f"min_lr must be below max_lr. Received: min_lr={self.min_lr}, max_lr={self.max_lr}")
+        if not 10 * self.min_lr <= self.max_lr <= 100:
+            raise UsageError(f"max_lr must be at least 10 times min_lr and at most 100. "
+                             f"Received: min_lr={self.min_lr}, max_lr={self.max_lr}")
+        images = self.max_images or SOURCE_IMAGES.get(self.source, 0)
+        if images and self.pca_code > images // 2:
+            raise UsageError(f"pca_code must be at most half the digits used ({images:,}; PCA needs more training "
+                             f"images than components). Received: pca_code={self.pca_code}")
+        if self.source == "mnist":
+            from pathlib import Path
+
+            if not self.mnist_path or not Path(self.mnist_path).is_file():
+                raise UsageError(f"source \"mnist\" needs mnist_path = \"path/to/mnist.npz\" in [lectures], a file "
+                                 f"that exists. Received: mnist_path={self.mnist_path!r}")
         if isinstance(self.explode_scale, bool) or not isinstance(self.explode_scale, (int, float)) \
                 or not 1 < self.explode_scale <= 10:
             raise UsageError(f"explode_scale must lie in (1, 10]. Received: {self.explode_scale!r}")
@@ -140,7 +156,7 @@ def run_lectures(config: LecturesConfig, *, log=print) -> ScienceResult:
     arithmetic, metrics["convolution"] = arithmetic_section()
     log(f"[convolution] formula matches Keras's shapes: {metrics['convolution']['formula_matches_keras']}")
     filters, metrics["filters"] = filters_section(train, config.filters)
-    gradients, metrics["gradients"] = gradients_section(flat_train, split.y("train"), config, log)
+    gradients, metrics["gradients"], gradient_warnings = gradients_section(flat_train, split.y("train"), config, log)
     rates, metrics["learning_rate"] = learning_rate_section(train, train_labels, config, log)
     pca, metrics["pca"] = pca_section(flat_train, split.x["test"].reshape(len(split.x["test"]), -1), config, log,
                                      models)
@@ -149,17 +165,22 @@ def run_lectures(config: LecturesConfig, *, log=print) -> ScienceResult:
     relu = list(metrics["gradients"].values())[1]
     network = next(iter(metrics["bernoulli"].values()))
     summary = (f"Deep sigmoid network: layer 1's gradient is {sigmoid['first_over_last']:.1e} of the last layer's "
-               f"(ReLU/He: {relu['first_over_last']:.2g}); linear autoencoder within "
-               f"{metrics['pca']['largest_angle_degrees']:.1f} degrees of PCA's subspace; Bernoulli network "
-               f"accuracy {network['accuracy']:.1%}; suggested learning rates "
+               f"(ReLU/He: {relu['first_over_last']:.1f}); the linear autoencoder's largest principal angle to PCA's "
+               f"subspace: {metrics['pca']['largest_angle_degrees']:.1f} degrees; Bernoulli network accuracy "
+               f"{network['accuracy']:.1%}; suggested learning rates "
                + ", ".join(f"{m['suggested']:.1e}" for m in metrics["learning_rate"].values()) + ".")
-    warnings = []
+    warnings = list(gradient_warnings)
     if not metrics["convolution"]["formula_matches_keras"] or not metrics["filters"]["notes_examples_match"]:
         warnings.append("A convolution size or a worked example differs from the notes; see the first sections.")
-    if metrics["pca"]["largest_angle_degrees"] > 5:
+    if metrics["pca"]["diverged"]:
+        warnings.append(f"The linear autoencoder's training diverged (test error above the mean's alone); lower "
+                        f"pca_learning_rate (now {config.pca_learning_rate:g}).")
+    elif metrics["pca"]["largest_angle_degrees"] > 5:
         warnings.append(f"The linear autoencoder ended {metrics['pca']['largest_angle_degrees']:.1f} degrees from "
                         "PCA's subspace (more than 5): more epochs, or a larger gap between the K-th and next "
                         "variance, bring it closer.")
+    for label, found in metrics["learning_rate"].items():
+        warnings.extend(f"Range test, {label}: {note}." for note in found["notes"])
     return ScienceResult(kind="lectures", title="The lectures' mechanics, shown", summary=summary,
                          sections=[arithmetic, filters, gradients, rates, pca, bernoulli, patterns_section()],
                          metrics=metrics, config={}, models=models, warnings=warnings)

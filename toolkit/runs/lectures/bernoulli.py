@@ -73,7 +73,10 @@ def bernoulli_section(config, log, models: dict) -> tuple[Section, dict]:
             "predicted probability; a calibrated model's bins lie on the diagonal.")
     section = Section("A Bernoulli classifier", text, tables=[Table(
         ["model", "accuracy", "log loss", "Brier score", "ROC AUC", "largest calibration gap"], rows,
-        "Lower log loss and Brier score are better; the true probability is the floor no model can beat on average.")])
+        f"Lower log loss and Brier score are better; the true probability is the floor no model can beat on "
+        f"average. The calibration gap is the largest distance of a bin from the diagonal; with about "
+        f"{n_test // config.calibration_bins} students a bin, gaps of 0.1 are sampling noise, as the true "
+        f"probability's own gap shows.")])
     section.figure(calibration_figure(curves, f"calibration on {n_test:,} test students"))
     section.figure(plots.history_figure({k: v["val_loss"] for k, v in histories.items()}, "validation loss"))
     return section, metrics

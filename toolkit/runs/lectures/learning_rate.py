@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from toolkit.errors import TrainingError
 from toolkit.reports.science import Section, Table
 
 
@@ -44,12 +47,17 @@ def learning_rate_section(images: np.ndarray, labels: np.ndarray, config, log) -
     rows, metrics = [], {}
     for label, (build, inputs, targets) in cases.items():
         set_seed(config.seed)
-        result = lr_range_test(build(), inputs, targets, min_lr=config.min_lr, max_lr=config.max_lr,
-                               steps=config.lr_steps, batch_size=config.lr_batch_size, seed=config.seed)
+        with warnings.catch_warnings():  # its notes go to the report's warnings instead
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                result = lr_range_test(build(), inputs, targets, min_lr=config.min_lr, max_lr=config.max_lr,
+                                       steps=config.lr_steps, batch_size=config.lr_batch_size, seed=config.seed)
+            except ValueError as err:
+                raise TrainingError(f"learning-rate range test of the {label}: {err}") from None
         lowest = result.lowest_loss_rate
         rows.append([label, len(result.losses), f"{lowest:.2e}", f"{result.suggested:.2e}", result.stopped])
         section.figure(result.figure(label))
-        metrics[label] = {"suggested": result.suggested, "lowest_loss_rate": lowest,
+        metrics[label] = {"suggested": result.suggested, "lowest_loss_rate": lowest, "notes": result.notes,
                           "batches": len(result.losses), "stopped": result.stopped}
         log(f"[learning rate] {label}: suggested {result.suggested:.2e} (lowest smoothed loss at {lowest:.2e})")
     section.tables.append(Table(["model", "batches", "rate at lowest loss", "suggested rate", "ended by"], rows,

@@ -59,4 +59,5 @@ def pca_section(train: np.ndarray, test: np.ndarray, config, log, models: dict) 
     section.figure(plots.image_grid_figure(np.clip(grid, 0, 1).reshape(-1, 28, 28), ncols=10,
                                            title="test digits / linear autoencoder / PCA"))
     return section, {"code": k, "largest_angle_degrees": float(angles.max()), "angles_degrees": angles.tolist(),
-                     "test_mse_autoencoder": ae_test, "test_mse_pca": pca_test}
+                     "test_mse_autoencoder": ae_test, "test_mse_pca": pca_test,
+                     "diverged": bool(not np.isfinite(ae_test) or ae_test > mean_test)}
