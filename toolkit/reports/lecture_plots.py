@@ -37,7 +37,7 @@ def gradient_norms_figure(norms: dict[str, list[float]], title: str, colours: di
         axis.plot(np.arange(1, len(values) + 1), values, marker="o", color=colour, label=label)
     axis.set_yscale("log")
     axis.set_xlabel("layer (1 = next to the input)")
-    axis.set_ylabel("|d loss / d kernel|")
+    axis.set_ylabel("|d loss / d weights|")
     axis.set_title(title)
     axis.legend(fontsize=8)
     return figure
