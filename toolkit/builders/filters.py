@@ -61,7 +61,7 @@ def filter_bank(names=FILTER_NAMES, input_shape=(28, 28, 1), padding: str = "val
     Example:
         >>> import numpy as np
         >>> step = np.zeros((1, 6, 6, 1), "float32"); step[:, :, :3] = 10  # the notes' 6 x 6 image
-        >>> filter_bank(["vertical_edge"], input_shape=(6, 6, 1))(step)[0, 0, :, 0].numpy().tolist()
+        >>> np.asarray(filter_bank(["vertical_edge"], input_shape=(6, 6, 1))(step))[0, 0, :, 0].tolist()
         [0.0, 30.0, 30.0, 0.0]
     """
     import keras
