@@ -28,7 +28,8 @@ def test_sequence_pipeline_examples():
 
 
 @pytest.mark.parametrize("name", ["toolkit.training.gradients", "toolkit.training.lr_range",
-                                  "toolkit.evaluation.subspace"])
-def test_lecture_mechanics_examples(name):
+                                  "toolkit.evaluation.subspace", "toolkit.evaluation.volatility",
+                                  "toolkit.evaluation.var_backtest"])
+def test_function_module_examples(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0
