@@ -13,7 +13,7 @@ from toolkit.builders.options import (  # noqa: F401
 
 def is_whole(value) -> bool:
     """A Python or NumPy integer (not a bool)."""
-    return isinstance(value, Integral) and not isinstance(value, (bool,)) and type(value).__name__ != "bool_"
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def check_positive_int(name: str, value) -> None:

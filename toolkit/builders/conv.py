@@ -45,6 +45,18 @@ def _pool_name(pooling: str, index: int) -> str:
     return f"{'maxpool' if pooling == 'max' else 'avgpool'}_{index}"
 
 
+def digits_cnn_stages(strides: int = 1, padding: str = "valid", pooling: str = "max") -> list[tuple]:
+    """``(layer name, window, stride, padding)`` of the digits CNN's convolutions and poolings, in order:
+    what :func:`conv_output_size` runs an image side through."""
+    def conv(index):
+        return (f"conv2d_{index}", 3, strides, padding)
+
+    def pool(index):
+        return (_pool_name(pooling, index), 2, 2, "valid")
+
+    return [conv(1), pool(1), conv(2), pool(2), conv(3)]
+
+
 @register("digits_cnn", "conv", "The lecture's digits CNN on 28x28x1 (93,322 parameters)")
 def digits_cnn(
     input_shape=(28, 28, 1),
@@ -123,8 +135,7 @@ def digits_cnn(
     check_rate("augmentation", augmentation)
     check_output_and_loss("softmax", "categorical_crossentropy", n_classes)
     strides = _check_conv_options(strides, padding, pooling, PADDINGS)
-    stages = [("conv2d_1", 3, strides, padding), ("pooling_1", 2, 2, "valid"), ("conv2d_2", 3, strides, padding),
-              ("pooling_2", 2, 2, "valid"), ("conv2d_3", 3, strides, padding)]
+    stages = digits_cnn_stages(strides, padding, pooling)
     for axis, n in (("height", input_shape[0]), ("width", input_shape[1])):
         _check_fits(n, stages, f"image {axis}", f"input_shape={input_shape}, strides={strides}, padding={padding!r}")
     hidden = dense_kwargs(activation, kernel_initializer)

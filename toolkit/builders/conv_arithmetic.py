@@ -23,10 +23,9 @@ POOLINGS = ("max", "average")
 
 
 def _positive_int(name: str, value) -> int:
-    from toolkit.builders._common import is_whole
+    from toolkit.builders._common import check_positive_int
 
-    if not is_whole(value) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    check_positive_int(name, value)
     return int(value)
 
 

@@ -21,18 +21,18 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from toolkit.evaluation.var_backtest import check_level
+
 
 def _inputs(sigma, level, mean) -> tuple[np.ndarray, float, np.ndarray]:
     sigma = np.asarray(sigma, dtype="float64")
     if sigma.ndim > 1 or not (np.isfinite(sigma).all() and (sigma > 0).all()):
         raise ValueError("`sigma` must be positive, finite standard deviations (one number or a 1-D array)")
-    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not 0.5 < level < 1:
-        raise ValueError(f"`level` must be the VaR's confidence, between 0.5 and 1 (0.99 for 99%). "
-                         f"Received: level={level!r}")
+    level = check_level(level)
     mean = np.broadcast_to(np.asarray(mean, dtype="float64"), sigma.shape)
     if not np.isfinite(mean).all():
         raise ValueError("`mean` must be finite")
-    return sigma, float(level), mean
+    return sigma, level, mean
 
 
 def normal_var_es(sigma, level: float = 0.99, mean=0.0) -> tuple[np.ndarray, np.ndarray]:

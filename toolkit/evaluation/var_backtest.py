@@ -29,7 +29,8 @@ class TestResult:
     detail: dict
 
 
-def _level(level) -> float:
+def check_level(level) -> float:
+    """A VaR confidence level in (0.5, 1) as a float; a one-line ValueError otherwise."""
     if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not 0.5 < level < 1:
         raise ValueError(f"`level` must be the VaR's confidence, between 0.5 and 1 (0.99 for 99%). "
                          f"Received: level={level!r}")
@@ -83,7 +84,7 @@ def kupiec_pof(hits, level: float = 0.99) -> TestResult:
         >>> round(result.statistic, 4), round(result.p_value, 4)
         (1.9568, 0.1619)
     """
-    hits, p = _hits(hits), 1 - _level(level)
+    hits, p = _hits(hits), 1 - check_level(level)
     n, x = len(hits), int(hits.sum())
     observed = x / n
     log_null = _xlogy(n - x, 1 - p) + _xlogy(x, p)
@@ -117,7 +118,7 @@ def christoffersen(hits, level: float = 0.99) -> dict[str, TestResult]:
         >>> round(float(christoffersen(hits)["independence"].statistic), 3)
         5.656
     """
-    hits, p = _hits(hits), 1 - _level(level)
+    hits, p = _hits(hits), 1 - check_level(level)
     n00, n01, n10, n11 = _transitions(hits)
     pi01 = n01 / (n00 + n01) if n00 + n01 else 0.0
     pi11 = n11 / (n10 + n11) if n10 + n11 else 0.0
@@ -152,7 +153,7 @@ def traffic_light(hits, level: float = 0.99) -> dict:
         >>> [traffic_light([True] * x + [False] * (250 - x))["zone"] for x in (4, 5, 9, 10)]
         ['green', 'yellow', 'yellow', 'red']
     """
-    hits, level = _hits(hits), _level(level)
+    hits, level = _hits(hits), check_level(level)
     n, x = len(hits), int(hits.sum())
     cumulative = float(stats.binom.cdf(x, n, 1 - level))
     zone = "green" if cumulative < 0.95 else "yellow" if cumulative < 0.9999 else "red"

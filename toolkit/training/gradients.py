@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from toolkit.training.lr_range import training_rows
+
 
 def _check(model, x, y):
     import keras
@@ -24,15 +26,8 @@ def _check(model, x, y):
         if isinstance(value, (dict, list, tuple)):
             raise ValueError(f"`{name}` must be one array: models of several inputs or outputs are not supported. "
                              f"Received: {name} of type {type(value).__name__}")
-    x, y = np.asarray(x), np.asarray(y)
-    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"`x` and `y` must be arrays with the same number (>= 1) of rows. "
-                         f"Received: shapes {x.shape} and {y.shape}")
-    if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
-        raise ValueError(f"`x` and `y` must be real numbers. Received: dtypes {x.dtype} and {y.dtype}")
-    if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise ValueError("`x` and `y` must be finite; remove or fill the missing values first")
-    return x.astype(keras.backend.floatx()), y.astype(keras.backend.floatx())
+    training_rows(x, y)
+    return np.asarray(x, dtype=keras.backend.floatx()), np.asarray(y, dtype=keras.backend.floatx())
 
 
 def _gradients(model, x, y):
@@ -71,8 +66,8 @@ def layer_gradient_norms(model, x, y) -> dict[str, float]:
     """The L2 norm of the loss gradient with respect to each layer's weights, input side first.
 
     The weights are every trainable variable of the layer but its biases (and a normalisation
-    layer's beta offset): a Dense or Conv
-    layer's kernel, an LSTM's kernel and recurrent kernel, an attention layer's projections.
+    layer's beta offset): a Dense or Conv layer's kernel, an LSTM's kernel and recurrent
+    kernel, an attention layer's projections.
     The loss is the model's compiled loss on the batch ``(x, y)`` in training mode (so
     dropout is active and two calls differ); the weights, and any statistics a training-mode
     call moves (batch normalisation's), are left as they were. Biases are left out: the

@@ -69,8 +69,9 @@ def _whole(name, value, low=1):
     return int(value)
 
 
-def _rows(x, y) -> int:
-    """Rows of ``x`` (an array, or a dict of arrays of one length) and ``y`` (one array)."""
+def training_rows(x, y) -> int:
+    """Rows of ``x`` (an array, or a dict of arrays of one length) and ``y`` (one array), checked
+    real, finite and as many; a one-line ValueError otherwise."""
     if isinstance(x, dict):
         if not x:
             raise ValueError("`x` is an empty dict; give an array or a dict of the model's input arrays")
@@ -120,7 +121,7 @@ def _check(model, x, y, min_lr, max_lr, steps, batch_size, smoothing, diverge, s
         raise ValueError(f"`smoothing` must lie in [0, 1). Received: smoothing={smoothing!r}")
     diverge = _number("diverge", diverge, low=1.0)
     seed = _whole("seed", seed, 0)
-    n = _rows(x, y)
+    n = training_rows(x, y)
     if batch_size > n:
         raise ValueError(f"`batch_size` must not exceed the {n} rows of data. Received: batch_size={batch_size}")
     return n, min_lr, max_lr, steps, batch_size, float(smoothing), diverge, seed
@@ -134,8 +135,8 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0, st
     Trains ``steps`` batches (drawn in a seeded order, cycling through the data) with the
     optimiser's rate set to ``min_lr * (max_lr / min_lr) ** (i / (steps - 1))`` at batch i,
     recording each batch's loss; stops early once an exponential average of the losses
-    exceeds ``diverge`` times its lowest value. With ``restore`` the weights and the optimiser's state and rate
-    are put back afterwards, so the model is as it was.
+    exceeds ``diverge`` times its lowest value. With ``restore`` the weights and the
+    optimiser's state and rate are put back afterwards, so the model is as it was.
 
     Args:
         model: A compiled ``keras.Model`` with an optimiser at a plain (unscheduled) rate.
@@ -177,15 +178,16 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0, st
     state = [np.array(v) for v in optimizer.variables] if restore else None
     rates = min_lr * (max_lr / min_lr) ** (np.arange(steps) / (steps - 1))
     order = np.random.default_rng(seed).permutation(n)
-    pick = (lambda rows: {k: np.asarray(v)[rows] for k, v in x.items()}) if isinstance(x, dict) else \
-        (lambda rows: np.asarray(x)[rows])
+    x = {k: np.asarray(v) for k, v in x.items()} if isinstance(x, dict) else np.asarray(x)
+    y = np.asarray(y)
+    pick = (lambda rows: {k: v[rows] for k, v in x.items()}) if isinstance(x, dict) else (lambda rows: x[rows])
     losses, average, best, stopped = [], 0.0, math.inf, "max_lr"
     try:
         for i, rate in enumerate(rates):
             start = (i * batch_size) % n
             rows = order[np.arange(start, start + batch_size) % n]
             optimizer.learning_rate.assign(float(rate))
-            logs = model.train_on_batch(pick(rows), np.asarray(y)[rows], return_dict=True)
+            logs = model.train_on_batch(pick(rows), y[rows], return_dict=True)
             loss = float(logs["loss"])
             losses.append(loss)
             average = smoothing * average + (1 - smoothing) * loss
@@ -241,5 +243,4 @@ def centred_average(values: np.ndarray, width: int) -> np.ndarray:
     padded = np.pad(np.where(finite, values, 0.0), width // 2)
     counts = np.convolve(np.pad(finite.astype(float), width // 2), np.ones(width), "valid")
     sums = np.convolve(padded, np.ones(width), "valid")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)

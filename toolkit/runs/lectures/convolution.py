@@ -10,12 +10,12 @@ from toolkit.reports.science import Section, Table
 VARIANTS = ((1, "valid", "max"), (1, "same", "max"), (1, "valid", "average"), (2, "same", "max"), (2, "same", "average"))
 
 
-def _planned_sizes(size: int, strides: int, padding: str) -> list[int]:
+def _planned_sizes(size: int, strides: int, padding: str, pooling: str) -> list[int]:
     from toolkit.builders import conv_output_size
+    from toolkit.builders.conv import digits_cnn_stages
 
     sizes = []
-    for kernel, stride, pad in ((3, strides, padding), (2, 2, "valid"), (3, strides, padding), (2, 2, "valid"),
-                                (3, strides, padding)):
+    for _, kernel, stride, pad in digits_cnn_stages(strides, padding, pooling):
         size = conv_output_size(size, kernel, stride, pad)
         sizes.append(size)
     return sizes
@@ -29,7 +29,7 @@ def arithmetic_section() -> tuple[Section, dict]:
     for strides, padding, pooling in VARIANTS:
         model = digits_cnn(strides=strides, padding=padding, pooling=pooling)
         keras_sizes = [layer.output.shape[1] for layer in model.layers[:5]]
-        planned = _planned_sizes(28, strides, padding)
+        planned = _planned_sizes(28, strides, padding, pooling)
         agree &= keras_sizes == planned
         rows.append([f"strides={strides}, padding={padding}, pooling={pooling}",
                      " -> ".join(map(str, [28, *planned])), " -> ".join(map(str, [28, *keras_sizes])),

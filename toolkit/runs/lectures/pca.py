@@ -20,7 +20,13 @@ def pca_section(train: np.ndarray, test: np.ndarray, config, log, models: dict) 
     mean = train.mean(axis=0)  # centred on the training rows only
     train_c, test_c = train - mean, test - mean
     k = config.pca_code
-    pca = PCA(n_components=k, random_state=config.seed).fit(train_c)
+    # One exact fit of k + 1 components: the first k are PCA's subspace, the next variance is the gap's far side.
+    pca = PCA(n_components=k + 1, svd_solver="full").fit(train_c)
+    basis, variance = pca.components_[:k], pca.explained_variance_
+
+    def pca_reconstruction(x):
+        return (x - pca.mean_) @ basis.T @ basis + pca.mean_
+
     set_seed(config.seed)
     steps = config.pca_epochs * int(np.ceil(len(train_c) / config.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(config.pca_learning_rate, steps, alpha=0.01)
@@ -28,13 +34,12 @@ def pca_section(train: np.ndarray, test: np.ndarray, config, log, models: dict) 
     history = model.fit(train_c, train_c, epochs=config.pca_epochs, batch_size=config.batch_size, verbose=0,
                         shuffle=True).history
     models["linear_autoencoder"] = model
-    angles = principal_angles(pca.components_.T, decoder_subspace(model))
+    angles = principal_angles(basis.T, decoder_subspace(model))
     ae_test = float(np.mean((model.predict(test_c, verbose=0) - test_c) ** 2))
-    pca_test = float(np.mean((pca.inverse_transform(pca.transform(test_c)) - test_c) ** 2))
+    pca_test = float(np.mean((pca_reconstruction(test_c) - test_c) ** 2))
     mean_test = float(np.mean(test_c ** 2))
     log(f"[pca] largest principal angle {angles.max():.2f} degrees; test MSE autoencoder {ae_test:.5f}, "
         f"PCA {pca_test:.5f}")
-    variance = PCA(n_components=k + 1, random_state=config.seed).fit(train_c).explained_variance_
     section = Section(
         "Linear autoencoder and PCA",
         f"Rai's notes: a linear encoder and decoder with the squared loss is akin to PCA. Baldi and Hornik (1989): "
@@ -55,7 +60,7 @@ def pca_section(train: np.ndarray, test: np.ndarray, config, log, models: dict) 
     section.figure(plots.history_figure({"training loss": history["loss"]}, "linear autoencoder, squared loss"))
     show = test[:10]
     grid = np.concatenate([show, model.predict(show - mean, verbose=0) + mean,
-                           pca.inverse_transform(pca.transform(show - mean)) + mean])
+                           pca_reconstruction(show - mean) + mean])
     section.figure(plots.image_grid_figure(np.clip(grid, 0, 1).reshape(-1, 28, 28), ncols=10,
                                            title="test digits / linear autoencoder / PCA"))
     return section, {"code": k, "largest_angle_degrees": float(angles.max()), "angles_degrees": angles.tolist(),
