@@ -122,33 +122,10 @@ def _init_parameters(cls) -> list[inspect.Parameter]:
     return [p for p in inspect.signature(cls.__init__).parameters.values() if p.name != "self"]
 
 
-class Forecaster:
-    """Base class of every forecasting model of a run.
-
-    Subclasses store their constructor arguments unchanged under the same names (so
-    :meth:`get_params` and :func:`clone` work, as in scikit-learn) and implement
-    :meth:`fit` and :meth:`predict`.
-
-    Class attributes:
-        kind: ``"benchmark"``, ``"statistical"``, ``"regressor"``, ``"neural"``, or ``"model"``
-            (a class of yours that says nothing else).
-        learns: False for a fixed rule (naive, moving average): nothing is estimated, so
-            the report never says it "learned" anything.
-
-    Fitted attributes (set by :meth:`fit`):
-        training_: The :class:`~toolkit.training.TrainingRecord` of a network, else None.
-        n_params_: Trainable parameters (or coefficients), or None when not counted.
-        interval_: Its own prediction intervals, beside the conformal ones every model
-            gets: None, ``"gaussian"``, ``"mc-dropout"`` or ``"model"``.
-        description_: One sentence on what was fitted (e.g. the order ARIMA chose), or "".
-    """
-
-    kind = "model"
-    learns = True
-    training_ = None
-    n_params_ = None
-    interval_ = None
-    description_ = ""
+class ModelParameters:
+    """Constructor arguments stored unchanged under their own names, as in scikit-learn: what
+    :meth:`get_params`, :func:`clone` and the report's definition of a model read. The base of
+    :class:`Forecaster` and :class:`~toolkit.forecasters.variance.VarianceForecaster`."""
 
     # -- definition ---------------------------------------------------------------------
 
@@ -176,7 +153,7 @@ class Forecaster:
                 params[p.name] = self._title if p.name == "title" else getattr(self, p.name)
         return params
 
-    def set_params(self, **params) -> "Forecaster":
+    def set_params(self, **params) -> "ModelParameters":
         """Change constructor arguments in place (the search sets a trial's values this way)."""
         known = self.get_params()
         for key, value in params.items():
@@ -186,14 +163,6 @@ class Forecaster:
             setattr(self, key, value)
         return self
 
-    def check(self, shape: InputShape) -> None:
-        """Raise ``ValueError`` (one line) when the model cannot take ``shape``; run before any
-        data is read. Defaults to accepting every shape."""
-
-    def default_space(self) -> dict:
-        """The search space used when tuning is on and none was declared: ``{}`` (not tuned)."""
-        return {}
-
     def describe(self) -> dict:
         """Plain JSON data that says how the model was defined (for ``metrics.json``)."""
         return {"class": f"{type(self).__module__}.{type(self).__qualname__}",
@@ -202,6 +171,43 @@ class Forecaster:
     def __repr__(self) -> str:
         shown = ", ".join(f"{key}={_short(value)}" for key, value in self.get_params().items())
         return f"{type(self).__name__}({shown})"
+
+
+class Forecaster(ModelParameters):
+    """Base class of every forecasting model of a run.
+
+    Subclasses store their constructor arguments unchanged under the same names (so
+    :meth:`get_params` and :func:`clone` work, as in scikit-learn) and implement
+    :meth:`fit` and :meth:`predict`.
+
+    Class attributes:
+        kind: ``"benchmark"``, ``"statistical"``, ``"regressor"``, ``"neural"``, or ``"model"``
+            (a class of yours that says nothing else).
+        learns: False for a fixed rule (naive, moving average): nothing is estimated, so
+            the report never says it "learned" anything.
+
+    Fitted attributes (set by :meth:`fit`):
+        training_: The :class:`~toolkit.training.TrainingRecord` of a network, else None.
+        n_params_: Trainable parameters (or coefficients), or None when not counted.
+        interval_: Its own prediction intervals, beside the conformal ones every model
+            gets: None, ``"gaussian"``, ``"mc-dropout"`` or ``"model"``.
+        description_: One sentence on what was fitted (e.g. the order ARIMA chose), or "".
+    """
+
+    kind = "model"
+    learns = True
+    training_ = None
+    n_params_ = None
+    interval_ = None
+    description_ = ""
+
+    def check(self, shape: InputShape) -> None:
+        """Raise ``ValueError`` (one line) when the model cannot take ``shape``; run before any
+        data is read. Defaults to accepting every shape."""
+
+    def default_space(self) -> dict:
+        """The search space used when tuning is on and none was declared: ``{}`` (not tuned)."""
+        return {}
 
     # -- learning -----------------------------------------------------------------------
 

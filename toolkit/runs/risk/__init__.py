@@ -1,0 +1,14 @@
+"""The risk run: volatility and Value-at-Risk forecasts, backtested as regulators and econometricians do.
+
+``toolkit risk TICKER`` (or ``toolkit run risk``) walks volatility models forward over daily
+bars (historical variance, EWMA, the GARCH family, HAR, an LSTM on log variance, and yours),
+scores them against a variance proxy with QLIKE and MSE (Diebold-Mariano with Holm,
+Mincer-Zarnowitz, the model confidence set), turns each into VaR and expected shortfall at
+95% and 99% four ways, backtests those (Kupiec, Christoffersen, Basel traffic light,
+McNeil-Frey), and forecasts tomorrow on the exchange's next session.
+"""
+
+from toolkit.runs.risk.config import DEFAULT_MODELS, MODELS, VAR_METHODS, RiskConfig
+from toolkit.runs.risk.run import RiskResult, run_risk
+
+__all__ = ["DEFAULT_MODELS", "MODELS", "VAR_METHODS", "RiskConfig", "RiskResult", "run_risk"]

@@ -1,0 +1,148 @@
+"""The risk report's sections, its summary in words and its metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toolkit.reports.risk_plots import ANNUAL, var_band_figure, volatility_figure
+from toolkit.reports.science import Section, Table
+from toolkit.runs.risk.config import VAR_METHODS
+from toolkit.runs.risk.scoring import STATISTICAL_FAMILY, var_verdict, volatility_verdict
+
+SHOWN = ("hist22", "ewma", "gjr_t", "har", "lstm")  # the volatility figure's lines, with the best model
+
+
+def _p(value) -> str:
+    return "—" if value is None or not np.isfinite(value) else f"{value:.3f}"
+
+
+def _method(method: str) -> str:
+    return {"normal": "normal", "student_t": "Student-t", "fhs": "FHS", "conformal": "conformal"}[method]
+
+
+def _volatility_section(prepared, config, paths, scores, network_vs_har) -> Section:
+    rows = scores["models"]
+    table = Table(
+        ["model", "kind", "QLIKE", "MSE (x1e-8)", "DM stat", "Holm p", "beats reference", "MCS p", "in MCS",
+         "MZ a (x1e-4)", "MZ b", "MZ R2", "MZ p"],
+        [[rows[n]["title"], paths[n].kind, rows[n]["qlike"], 1e8 * rows[n]["mse"],
+          rows[n]["dm_statistic"], _p(rows[n]["dm_p_holm"]),
+          "—" if rows[n]["beats_reference"] is None else ("yes" if rows[n]["beats_reference"] else "no"),
+          _p(rows[n]["mcs_p"]), "yes" if rows[n]["in_mcs"] else "no",
+          1e4 * rows[n]["mincer_zarnowitz"]["a"], rows[n]["mincer_zarnowitz"]["b"],
+          rows[n]["mincer_zarnowitz"]["r2"], _p(rows[n]["mincer_zarnowitz"]["p_value"])]
+         for n in scores["ranking"]],
+        caption=f"Lower QLIKE is better ({'Patton' if scores['normalised_qlike'] else 'ln(forecast) + proxy / forecast'}"
+                f" form{'' if scores['normalised_qlike'] else ', as some proxies are 0; differences are the same'}). "
+                f"DM: Diebold-Mariano on QLIKE against {rows[config.reference]['title']}, Newey-West variance, "
+                f"Holm-adjusted across models. MCS: Hansen-Lunde-Nason p-value, in the set above "
+                f"{config.mcs_size:g}. MZ: proxy = a + b forecast, HAC errors; p tests a = 0 and b = 1 jointly.")
+    shown = [scores["ranking"][0]] + [n for n in SHOWN if n in paths and n != scores["ranking"][0]]
+    figure = volatility_figure(prepared.dates[config.min_train:], prepared.data.proxy[config.min_train:],
+                               {rows[n]["title"]: paths[n].variance for n in shown},
+                               "One-day-ahead volatility forecasts, annualised")
+    text = (f"Every model forecast each day's variance from the days before it only, refitted from the rows before "
+            f"each origin: statistical models every {config.refit_every} days, networks every "
+            f"{config.network_refit_every}. Scored against the {prepared.proxy.replace('_', '-')} proxy "
+            f"({len(prepared.data) - config.min_train:,} days).")
+    section = Section("Volatility forecasts", text=text, tables=[table])
+    section.figure(figure, "Annualised volatility forecasts against the proxy's 22-day mean.")
+    if network_vs_har is not None:
+        section.notes.append(volatility_verdict(scores, config, network_vs_har)[-1])
+    return section
+
+
+def _var_section(prepared, config, paths, scores, rows, forecasts) -> Section:
+    header = ["model", "method", "level", "expected", "violations", "Kupiec p", "independence p",
+              "cond. coverage p", "zone (last 250)", "ES p (McNeil-Frey)", "held"]
+    body = []
+    for name in scores["ranking"]:
+        for level in config.levels:
+            for method in VAR_METHODS:
+                r = rows[name, method, level]
+                body.append([paths[name].title, _method(method), f"{level:.0%}", r["expected"], r["violations"],
+                             _p(r["kupiec_p"]), _p(r["independence_p"]), _p(r["conditional_coverage_p"]),
+                             f"{r['zone']} ({r['zone_violations']})", _p(r["es_p"]), "yes" if r["passes"] else "no"])
+    table = Table(header, body, caption="Held: Kupiec and Christoffersen independence p above 0.05. Zone: the Basel "
+                                        "traffic light of the last 250 days (violations in brackets). ES p: McNeil and "
+                                        "Frey's bootstrap, one-sided (low: the ES understates the tail).")
+    section = Section("Value-at-Risk backtests", tables=[table],
+                      text="VaR and expected shortfall of the daily log return from each variance forecast: normal, "
+                           "Student-t (unit variance; the model's own degrees of freedom, or fitted to its standardised "
+                           "training returns at each refit), filtered historical simulation of those returns, and a "
+                           f"split-conformal quantile of the last {config.calibration_days} standardised returns.")
+    best, level = scores["ranking"][0], max(config.levels)
+    returns, var = prepared.data.returns[config.min_train:], forecasts[best, "student_t", level].var
+    figure = var_band_figure(prepared.dates[config.min_train:], returns, var,
+                             f"{paths[best].title}: {level:.0%} VaR (Student-t) and its violations")
+    section.figure(figure, f"{int(np.sum(-returns > var))} violations of {len(var) * (1 - level):.1f} expected.")
+    return section
+
+
+def _tomorrow_section(paths, scores, forecasts, config, tomorrow, calendar, calendar_note) -> Section:
+    header = ["model", "volatility (%)", "annualised (%)"]
+    for level in config.levels:
+        header += [f"VaR {level:.0%} Student-t (%)", f"VaR {level:.0%} FHS (%)", f"ES {level:.0%} FHS (%)"]
+    body = []
+    for name in scores["ranking"]:
+        sigma = float(np.sqrt(paths[name].tomorrow))
+        row = [paths[name].title, 100 * sigma, ANNUAL * sigma]
+        for level in config.levels:
+            row += [100 * forecasts[name, "student_t", level].var_tomorrow, 100 * forecasts[name, "fhs", level].var_tomorrow,
+                    100 * forecasts[name, "fhs", level].es_tomorrow]
+        body.append(row)
+    text = (f"For {tomorrow.date()}, the next session on the {calendar} calendar"
+            + (f" ({calendar_note})" if calendar_note else "")
+            + ", from each model's latest refit: the one-day volatility and the loss (in percent of log return) "
+              "that the VaR says is exceeded with 5% or 1% probability.")
+    return Section("Tomorrow", text=text, tables=[Table(header, body)])
+
+
+def _models_section(paths, failures) -> Section:
+    body = [[p.title, p.kind, len(p.blocks), p.seconds, p.blocks[-1].description or "—"] for p in paths.values()]
+    section = Section("Models", tables=[Table(["model", "kind", "fits", "seconds", "latest fit"], body)])
+    for name, reason in failures.items():
+        section.notes.append(f"{name} left the comparison: {reason}")
+    return section
+
+
+def build_sections(*, prepared, config, paths, scores, rows, forecasts, network_vs_har, failures, name, tomorrow,
+                   calendar, calendar_note):
+    """``(sections, summary, metrics, warnings)`` of the report."""
+    best = scores["ranking"][0]
+    level = max(config.levels)
+    lines = volatility_verdict(scores, config, network_vs_har)
+    lines.append(var_verdict(rows, scores["models"][best]["title"], best, level, VAR_METHODS))
+    passing = [f"{paths[n].title} ({_method(m)})" for n in scores["ranking"] for m in VAR_METHODS
+               if rows[n, m, level]["passes"]]
+    lines.append(f"{len(passing)} of {len(paths) * len(VAR_METHODS)} {level:.0%} VaR series held"
+                 + (f", first by QLIKE: {', '.join(passing[:3])}." if passing else "."))
+    sigma = float(np.sqrt(paths[best].tomorrow))
+    lines.append(f"Tomorrow ({tomorrow.date()}): {scores['models'][best]['title']} forecasts a volatility of "
+                 f"{100 * sigma:.2f}% ({ANNUAL * sigma:.1f}% annualised); its {level:.0%} VaR is "
+                 f"{100 * forecasts[best, 'student_t', level].var_tomorrow:.2f}% (Student-t).")
+    summary = " ".join(lines)
+    sections = [
+        Section("Verdict", text=" ".join(lines[:2]), notes=lines[2:]),
+        _volatility_section(prepared, config, paths, scores, network_vs_har),
+        _var_section(prepared, config, paths, scores, rows, forecasts),
+        _tomorrow_section(paths, scores, forecasts, config, tomorrow, calendar, calendar_note),
+        _models_section(paths, failures),
+    ]
+    warnings = [f"{n} left the comparison: {reason}" for n, reason in failures.items()]
+    metrics = {
+        "series": name, "days": len(prepared.data), "forecast_days": len(prepared.data) - config.min_train,
+        "first_forecast": str(prepared.dates[config.min_train].date()), "last_day": str(prepared.dates[-1].date()),
+        "proxy": prepared.proxy, "feature_proxy": prepared.feature_proxy, "ranking": scores["ranking"],
+        "volatility": scores["models"],
+        "network_vs_har": network_vs_har,
+        "var": {f"{n}/{m}/{lv:g}": r for (n, m, lv), r in rows.items()},
+        "tomorrow": {"date": str(tomorrow.date()), "calendar": calendar,
+                     "models": {n: {"variance": paths[n].tomorrow,
+                                    **{f"{m}/{lv:g}": {"var": forecasts[n, m, lv].var_tomorrow,
+                                                       "es": forecasts[n, m, lv].es_tomorrow}
+                                       for m in VAR_METHODS for lv in config.levels}} for n in paths}},
+        "statistical_family": [n for n in STATISTICAL_FAMILY if n in paths],
+        "failed_models": failures, "verdict": lines,
+    }
+    return sections, summary, metrics, warnings
