@@ -47,6 +47,38 @@ def _add_backend(parser) -> None:
                         help=f"Keras backend: {', '.join(BACKENDS)} (default: $KERAS_BACKEND, else tensorflow)")
 
 
+def _add_data_options(p) -> None:
+    """Where prices come from and how a file is read: shared by forecast and risk."""
+    p.add_argument("--csv", metavar="PATH", help="read prices from a CSV with a date and a price column")
+    p.add_argument("--price-column", metavar="NAME", help="column to forecast (default: Adj Close or Close)")
+    p.add_argument("--date-column", metavar="NAME",
+                   help="CSV date column (default: one named Date, Datetime, ..., else the first holding only dates)")
+    p.add_argument("--date-format", metavar="PATTERN",
+                   help="strftime pattern of the CSV's dates, e.g. %%d/%%m/%%Y (default: detected for the whole "
+                        "column; an ambiguous day/month order is refused)")
+    p.add_argument("--separator", metavar="CHAR",
+                   help="CSV column separator: ',', ';', tab or '|' (default: the one the file's lines agree on)")
+    p.add_argument("--decimal", choices=(".", ","), default=None,
+                   help="CSV decimal mark (default: the one the file's numbers show; ambiguous files are refused)")
+    p.add_argument("--encoding", metavar="NAME",
+                   help="CSV text encoding, e.g. cp1252 (default: UTF-8; UTF-16 and UTF-8 with a byte-order mark are "
+                        "recognised)")
+    p.add_argument("--symbol", metavar="TICKER",
+                   help="the ticker to read from a CSV saved by yfinance.download for several tickers")
+    p.add_argument("--jumps", choices=("refuse", "keep", "adjust"), default="refuse",
+                   help="one-day moves beyond --max-jump (an unadjusted split, a unit switch): refuse the data, keep "
+                        "them, or divide the prices before each by its ratio (default: %(default)s)")
+    p.add_argument("--max-jump", type=float, default=0.5, metavar="LOGRETURN",
+                   help="what counts as a jump: an absolute one-day log return (default: %(default)s, a 39%% fall "
+                        "or a 65%% rise)")
+    p.add_argument("--start", metavar="YYYY-MM-DD",
+                   help="first date to use (default: all the data; from Yahoo Finance the last 20 years)")
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="last date to use")
+    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                   help="price cache folder (default: $TOOLKIT_CACHE_DIR or data/cache)")
+    p.add_argument("--offline", action="store_true", help="do not try the network")
+
+
 def _add_forecast(commands) -> None:
     from toolkit.runs.forecast.config import MODELS, TARGETS, ForecastConfig
 
@@ -79,31 +111,7 @@ def _add_forecast(commands) -> None:
                    help="Ray: cores (and TensorFlow threads) per task (default: %(default)s)")
     p.add_argument("--gpus-per-task", type=float, default=None, metavar="SHARE",
                    help="Ray: GPU share per task (default: 0.5 where the cluster has GPUs, else 0)")
-    p.add_argument("--csv", metavar="PATH", help="read prices from a CSV with a date and a price column")
-    p.add_argument("--price-column", metavar="NAME", help="column to forecast (default: Adj Close or Close)")
-    p.add_argument("--date-column", metavar="NAME",
-                   help="CSV date column (default: one named Date, Datetime, ..., else the first holding only dates)")
-    p.add_argument("--date-format", metavar="PATTERN",
-                   help="strftime pattern of the CSV's dates, e.g. %%d/%%m/%%Y (default: detected for the whole "
-                        "column; an ambiguous day/month order is refused)")
-    p.add_argument("--separator", metavar="CHAR",
-                   help="CSV column separator: ',', ';', tab or '|' (default: the one the file's lines agree on)")
-    p.add_argument("--decimal", choices=(".", ","), default=None,
-                   help="CSV decimal mark (default: the one the file's numbers show; ambiguous files are refused)")
-    p.add_argument("--encoding", metavar="NAME",
-                   help="CSV text encoding, e.g. cp1252 (default: UTF-8; UTF-16 and UTF-8 with a byte-order mark are "
-                        "recognised)")
-    p.add_argument("--symbol", metavar="TICKER",
-                   help="the ticker to read from a CSV saved by yfinance.download for several tickers")
-    p.add_argument("--jumps", choices=("refuse", "keep", "adjust"), default="refuse",
-                   help="one-day moves beyond --max-jump (an unadjusted split, a unit switch): refuse the data, keep "
-                        "them, or divide the prices before each by its ratio (default: %(default)s)")
-    p.add_argument("--max-jump", type=float, default=0.5, metavar="LOGRETURN",
-                   help="what counts as a jump: an absolute one-day log return (default: %(default)s, a 39%% fall "
-                        "or a 65%% rise)")
-    p.add_argument("--start", metavar="YYYY-MM-DD",
-                   help="first date to use (default: all the data; from Yahoo Finance the last 20 years)")
-    p.add_argument("--end", metavar="YYYY-MM-DD", help="last date to use")
+    _add_data_options(p)
     p.add_argument("--window", type=int, default=defaults.window, help="input steps per sample (default: %(default)s)")
     p.add_argument("--horizon", type=int, default=defaults.horizon,
                    help="trading days ahead to forecast (default: %(default)s)")
@@ -150,9 +158,6 @@ def _add_forecast(commands) -> None:
     p.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default: %(default)s)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help=f"folder for reports (default: ${REPORTS_ENV} or ./reports)")
-    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
-                   help="price cache folder (default: $TOOLKIT_CACHE_DIR or data/cache)")
-    p.add_argument("--offline", action="store_true", help="do not try the network")
     p.add_argument("--quick", action="store_true",
                    help="small profile for a first look and tests: newest 1,000 rows, 32-unit LSTM, 3 epochs")
     p.add_argument("--quiet", action="store_true", help="no Keras per-epoch lines")
@@ -160,9 +165,17 @@ def _add_forecast(commands) -> None:
     p.set_defaults(handler=_forecast)
 
 
+def _price_request(args, ticker: str | None):
+    from toolkit.data.load import PriceRequest
+
+    return PriceRequest(ticker=ticker, csv=args.csv, start=args.start, end=args.end, offline=args.offline,
+                        cache_dir=args.cache_dir, price_column=args.price_column, date_column=args.date_column,
+                        date_format=args.date_format, separator=args.separator, decimal=args.decimal,
+                        encoding=args.encoding, symbol=args.symbol, jumps=args.jumps, max_jump=args.max_jump)
+
+
 def _forecast(args) -> int:
     from toolkit.backend import select_backend
-    from toolkit.data.load import PriceRequest
     from toolkit.data.universe import collect_universe
     from toolkit.runs.executors import make_executor
     from toolkit.runs.forecast import ForecastConfig, forecast_job
@@ -184,12 +197,7 @@ def _forecast(args) -> int:
 
             config = replace(config, epochs=args.epochs)
     universe = len(args.tickers) > 1 or args.tickers_file is not None or args.executor != "local"
-    request = PriceRequest(ticker=None if universe or not args.tickers else args.tickers[0], csv=args.csv,
-                           start=args.start, end=args.end, offline=args.offline, cache_dir=args.cache_dir,
-                           price_column=args.price_column, date_column=args.date_column,
-                           date_format=args.date_format, separator=args.separator,
-                           decimal=args.decimal, encoding=args.encoding, symbol=args.symbol, jumps=args.jumps,
-                           max_jump=args.max_jump)
+    request = _price_request(args, None if universe or not args.tickers else args.tickers[0])
     # Checks the Ray options (and that Ray is installed) before any data is read, on both paths.
     executor = make_executor(args.executor, address=args.ray_address, cpus_per_task=args.cpus_per_task,
                              gpus_per_task=args.gpus_per_task)
@@ -199,6 +207,105 @@ def _forecast(args) -> int:
     config = config.validate()
     universe_job(collect_universe(args.tickers, args.tickers_file, request), config, args.out or _default_out(),
                  executor).raise_for_failures()
+    return 0
+
+
+def _add_risk(commands) -> None:
+    from toolkit.evaluation.volatility import PROXIES
+    from toolkit.runs.risk.config import MODELS, RiskConfig
+
+    d = RiskConfig()
+    p = commands.add_parser(
+        "risk",
+        help="forecast volatility and Value-at-Risk, backtest them (Kupiec, Christoffersen, Basel), write an HTML report",
+        description="Risk forecasts of a daily price series: walk volatility models forward (historical variance, "
+        "EWMA, GARCH, GJR-GARCH and EGARCH with normal and Student-t errors, HAR, an LSTM on log variance, and "
+        "yours), score them against a variance proxy (QLIKE and MSE; Diebold-Mariano with Holm, Mincer-Zarnowitz, "
+        "the model confidence set), turn each into VaR and expected shortfall at 95%% and 99%% (normal, Student-t, "
+        "filtered historical simulation, conformal), backtest those, and forecast tomorrow's volatility and VaR.",
+        epilog="A separate command, not a mode of forecast: the target (variance), losses, benchmarks and backtests "
+        "all differ. Data as for forecast; Open, High and Low give the range proxies (without them, squared returns "
+        "serve, and the report says so). Exit codes: 0 ok, 1 run failed, 2 bad usage.",
+    )
+    p.add_argument("tickers", nargs="*", default=[], metavar="TICKER",
+                   help="Yahoo Finance symbols or CSV paths (default: ^GSPC, bundled); each gets its own report")
+    _add_data_options(p)
+    p.add_argument("--models", default=",".join(d.models), metavar="LIST",
+                   help=f"variance models: {', '.join(MODELS)}, or yours as NAME=path/to/file.py:ATTR or "
+                        "NAME=package.module:ATTR (a VarianceForecaster class or a Keras builder; importing it runs its "
+                        "code) (default: %(default)s)")
+    p.add_argument("--reference", default=d.reference,
+                   help="the model every other is tested against on QLIKE (default: %(default)s)")
+    p.add_argument("--proxy", choices=PROXIES, default=d.proxy,
+                   help="variance proxy forecasts are scored against and trained on (default: %(default)s)")
+    p.add_argument("--feature-proxy", choices=PROXIES, default=d.feature_proxy,
+                   help="proxy HAR and the networks read (default: %(default)s)")
+    p.add_argument("--min-train", type=int, default=d.min_train,
+                   help="days before the first forecast (default: %(default)s)")
+    p.add_argument("--refit-every", type=int, default=d.refit_every,
+                   help="days between refits of the statistical models (default: %(default)s)")
+    p.add_argument("--network-refit-every", type=int, default=d.network_refit_every,
+                   help="days between refits of the networks (default: %(default)s)")
+    p.add_argument("--levels", default=",".join(f"{v:g}" for v in d.levels), metavar="LIST",
+                   help="VaR confidence levels (default: %(default)s)")
+    p.add_argument("--calibration-days", type=int, default=d.calibration_days,
+                   help="past standardised returns of the conformal VaR (default: %(default)s)")
+    p.add_argument("--exog-column", default="", metavar="NAME",
+                   help="a column of the price file (e.g. a VIX close) for HAR-X, which then joins (default: none)")
+    p.add_argument("--window", type=int, default=d.window, help="days per network window (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"most epochs of each network fit (default: {d.epochs}; 3 with --quick, unless given)")
+    p.add_argument("--max-rows", type=int, default=d.max_rows, help="newest rows used, 0 for all (default: %(default)s)")
+    p.add_argument("--calendar", metavar="NAME", default=None,
+                   help="exchange calendar of tomorrow's date (default: from the ticker)")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help=f"folder for reports (default: ${REPORTS_ENV} or ./reports)")
+    p.add_argument("--quick", action="store_true",
+                   help="small profile for a first look and tests: newest 2,000 rows, one 3-epoch network fit")
+    _add_backend(p)
+    p.set_defaults(handler=_risk)
+
+
+def _levels(text: str) -> tuple[float, ...]:
+    from toolkit.errors import UsageError
+
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise UsageError(f"--levels must be numbers such as 0.95,0.99. Received: {text!r}") from None
+
+
+def _risk(args) -> int:
+    from toolkit.backend import select_backend
+    from toolkit.runs.risk.config import RiskConfig
+    from toolkit.runs.risk.job import risk_job
+
+    select_backend(args.backend)
+    entries = [e.strip() for e in args.models.split(",") if e.strip()]
+    models = {}
+    for entry in entries:
+        name, sep, reference = entry.partition("=")
+        if sep:
+            models[name.strip()] = reference.strip()
+    config = RiskConfig(models=tuple(e for e in entries if "=" not in e), reference=args.reference, proxy=args.proxy,
+                        feature_proxy=args.feature_proxy, min_train=args.min_train, refit_every=args.refit_every,
+                        network_refit_every=args.network_refit_every, levels=_levels(args.levels),
+                        calibration_days=args.calibration_days, exog_column=args.exog_column, window=args.window,
+                        epochs=RiskConfig.epochs if args.epochs is None else args.epochs, max_rows=args.max_rows,
+                        calendar=args.calendar, seed=args.seed)
+    if args.quick:
+        config = config.quick_profile()
+        if args.epochs is not None:
+            config = replace(config, epochs=args.epochs)
+    tickers = args.tickers or [None]
+    if args.csv and args.tickers:
+        from toolkit.errors import UsageError
+
+        raise UsageError(f"give tickers or --csv, not both. Received: {' '.join(args.tickers)} and --csv {args.csv}")
+    requests = [_price_request(args, ticker).validate() for ticker in tickers]  # every one checked first
+    for request in requests:
+        risk_job(request, config, args.out or _default_out(), models=models)
     return 0
 
 
@@ -280,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_forecast(commands)
+    _add_risk(commands)
     _add_run(commands)
     _add_compare(commands)
     _add_models(commands)

@@ -29,7 +29,9 @@ def test_sequence_pipeline_examples():
 
 @pytest.mark.parametrize("name", ["toolkit.training.gradients", "toolkit.training.lr_range",
                                   "toolkit.evaluation.subspace", "toolkit.evaluation.volatility",
-                                  "toolkit.evaluation.var_backtest", "toolkit.evaluation.risk_measures"])
+                                  "toolkit.evaluation.var_backtest", "toolkit.evaluation.risk_measures",
+                                  "toolkit.evaluation.variance_tests", "toolkit.forecasters.variance",
+                                  "toolkit.runs.risk.backtest", "toolkit.runs.risk.var"])
 def test_function_module_examples(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0

@@ -58,8 +58,9 @@ def diebold_mariano_losses(loss, reference_loss, lags: int | None = None) -> Los
     Example:
         >>> rng = np.random.default_rng(0)
         >>> noise = rng.standard_normal(2000)
-        >>> diebold_mariano_losses(noise + 0.2, noise + rng.standard_normal(2000)).beats()  # 0.2 lower on average
-        True
+        >>> test = diebold_mariano_losses(noise, noise + 0.2 + rng.standard_normal(2000))  # 0.2 lower on average
+        >>> test.beats(), round(test.mean_difference, 2)
+        (True, -0.2)
     """
     a, b = np.asarray(loss, dtype="float64"), np.asarray(reference_loss, dtype="float64")
     if a.shape != b.shape or a.ndim != 1 or len(a) < 10:

@@ -7,6 +7,7 @@ from typing import Callable
 
 from toolkit.backend import BACKENDS, PDE_BACKENDS, PDE_WHY, require_backend
 from toolkit.runs import autoencoder, burgers, digits, forecast, generative, heat, lectures, sine, sysid
+from toolkit.runs.risk import job as risk
 from toolkit.runs.common import build_config, science_job, settings_keys
 
 #: The PDE pipelines' backends, and why (toolkit.training.compiled).
@@ -31,6 +32,7 @@ def _science(kind: str, config_class, run: Callable, backends: tuple[str, ...] =
 
 PIPELINE_KINDS = {
     "forecast": PipelineKind(forecast.PIPELINE_SECTIONS, forecast.pipeline_job),
+    "risk": PipelineKind(risk.PIPELINE_SECTIONS, risk.pipeline_job),
     "digits": _science("digits", digits.DigitsConfig, digits.run_digits),
     "autoencoder": _science("autoencoder", autoencoder.AutoencoderConfig, autoencoder.run_autoencoder),
     "generative": _science("generative", generative.GenerativeConfig, generative.run_generative),

@@ -16,6 +16,7 @@ MODELS = ("hist22", "hist66", "hist252", "ewma", "garch", "garch_t", "gjr", "gjr
 DEFAULT_MODELS = tuple(m for m in MODELS if m != "harx")  # harx joins when an exogenous column is given
 #: VaR and ES from a variance forecast: normal, Student-t, filtered historical simulation, conformal.
 VAR_METHODS = ("normal", "student_t", "fhs", "conformal")
+METHOD_TITLES = {"normal": "normal", "student_t": "Student-t", "fhs": "FHS", "conformal": "conformal"}
 MAX_ROWS_QUICK = 2_000
 #: The first row of every model's standardised training returns (a year in: the 252-day
 #: historical variance needs that many days before its first forecast).

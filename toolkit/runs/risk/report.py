@@ -6,7 +6,7 @@ import numpy as np
 
 from toolkit.reports.risk_plots import ANNUAL, var_band_figure, volatility_figure
 from toolkit.reports.science import Section, Table
-from toolkit.runs.risk.config import VAR_METHODS
+from toolkit.runs.risk.config import METHOD_TITLES, VAR_METHODS
 from toolkit.runs.risk.scoring import STATISTICAL_FAMILY, var_verdict, volatility_verdict
 
 SHOWN = ("hist22", "ewma", "gjr_t", "har", "lstm")  # the volatility figure's lines, with the best model
@@ -17,7 +17,7 @@ def _p(value) -> str:
 
 
 def _method(method: str) -> str:
-    return {"normal": "normal", "student_t": "Student-t", "fhs": "FHS", "conformal": "conformal"}[method]
+    return METHOD_TITLES[method]
 
 
 def _volatility_section(prepared, config, paths, scores, network_vs_har) -> Section:
@@ -42,8 +42,9 @@ def _volatility_section(prepared, config, paths, scores, network_vs_har) -> Sect
                                {rows[n]["title"]: paths[n].variance for n in shown},
                                "One-day-ahead volatility forecasts, annualised")
     text = (f"Every model forecast each day's variance from the days before it only, refitted from the rows before "
-            f"each origin: statistical models every {config.refit_every} days, networks every "
-            f"{config.network_refit_every}. Scored against the {prepared.proxy.replace('_', '-')} proxy "
+            f"each origin: statistical models every {config.refit_every} days, networks "
+            + (f"every {config.network_refit_every:,} days" if config.network_refit_every < len(prepared.data) - config.min_train
+               else "once, at the first origin") + f". Scored against the {prepared.proxy.replace('_', '-')} proxy "
             f"({len(prepared.data) - config.min_train:,} days).")
     section = Section("Volatility forecasts", text=text, tables=[table])
     section.figure(figure, "Annualised volatility forecasts against the proxy's 22-day mean.")
@@ -53,20 +54,22 @@ def _volatility_section(prepared, config, paths, scores, network_vs_har) -> Sect
 
 
 def _var_section(prepared, config, paths, scores, rows, forecasts) -> Section:
-    header = ["model", "method", "level", "expected", "violations", "Kupiec p", "independence p",
-              "cond. coverage p", "zone (last 250)", "ES p (McNeil-Frey)", "held"]
-    body = []
-    for name in scores["ranking"]:
-        for level in config.levels:
+    header = ["model", "method", "expected", "violations", "Kupiec p", "independence p", "cond. coverage p",
+              "zone (last 250)", "ES p (McNeil-Frey)", "held"]
+    tables = []
+    for level in sorted(config.levels, reverse=True):
+        body = []
+        for name in scores["ranking"]:
             for method in VAR_METHODS:
                 r = rows[name, method, level]
-                body.append([paths[name].title, _method(method), f"{level:.0%}", r["expected"], r["violations"],
-                             _p(r["kupiec_p"]), _p(r["independence_p"]), _p(r["conditional_coverage_p"]),
+                body.append([paths[name].title, _method(method), r["expected"], r["violations"], _p(r["kupiec_p"]),
+                             _p(r["independence_p"]), _p(r["conditional_coverage_p"]),
                              f"{r['zone']} ({r['zone_violations']})", _p(r["es_p"]), "yes" if r["passes"] else "no"])
-    table = Table(header, body, caption="Held: Kupiec and Christoffersen independence p above 0.05. Zone: the Basel "
-                                        "traffic light of the last 250 days (violations in brackets). ES p: McNeil and "
-                                        "Frey's bootstrap, one-sided (low: the ES understates the tail).")
-    section = Section("Value-at-Risk backtests", tables=[table],
+        tables.append(Table(header, body, caption=f"{level:.0%} VaR. Held: Kupiec and Christoffersen independence p "
+                                                  "above 0.05. Zone: the Basel traffic light of the last 250 days "
+                                                  "(violations in brackets). ES p: McNeil and Frey's bootstrap, one-sided "
+                                                  "(low: the ES understates the tail)."))
+    section = Section("Value-at-Risk backtests", tables=tables,
                       text="VaR and expected shortfall of the daily log return from each variance forecast: normal, "
                            "Student-t (unit variance; the model's own degrees of freedom, or fitted to its standardised "
                            "training returns at each refit), filtered historical simulation of those returns, and a "
@@ -77,6 +80,28 @@ def _var_section(prepared, config, paths, scores, rows, forecasts) -> Section:
                              f"{paths[best].title}: {level:.0%} VaR (Student-t) and its violations")
     section.figure(figure, f"{int(np.sum(-returns > var))} violations of {len(var) * (1 - level):.1f} expected.")
     return section
+
+
+def yearly_series(scores, config, paths) -> list[tuple[str, str]]:
+    """The ``(model, method)`` series of the by-year table: the best model by every method, then the
+    reference and EWMA with normal errors (RiskMetrics' VaR)."""
+    best = scores["ranking"][0]
+    shown = [(best, m) for m in VAR_METHODS]
+    return shown + [(n, "normal") for n in dict.fromkeys((config.reference, "ewma")) if n in paths and n != best]
+
+
+def _yearly_section(prepared, config, paths, by_year, series) -> Section:
+    level = max(config.levels)
+    header = ["year", "days", "expected"] + [f"{paths[n].title} ({_method(m)})" for n, m in series]
+    years = sorted(by_year[series[0]])
+    body = []
+    for year in years:
+        first = by_year[series[0]][year]
+        body.append([str(year), first["days"], first["expected"]] +
+                    [f"{by_year[key][year]['violations']} (p {_p(by_year[key][year]['kupiec_p'])})" for key in series])
+    return Section("Violations by year", tables=[Table(header, body, caption=f"{level:.0%} VaR violations per calendar "
+                                                                            "year, with Kupiec's p-value for that year "
+                                                                            "alone (a crisis year tests the tails).")])
 
 
 def _tomorrow_section(paths, scores, forecasts, config, tomorrow, calendar, calendar_note) -> Section:
@@ -108,9 +133,14 @@ def _models_section(paths, failures) -> Section:
 
 def build_sections(*, prepared, config, paths, scores, rows, forecasts, network_vs_har, failures, name, tomorrow,
                    calendar, calendar_note):
+    from toolkit.runs.risk.var import by_year as count_by_year
+
+    level = max(config.levels)
+    series = yearly_series(scores, config, paths)
+    returns, dates = prepared.data.returns[config.min_train:], prepared.dates[config.min_train:]
+    by_year = {key: count_by_year(dates, returns, forecasts[key[0], key[1], level].var, level) for key in series}
     """``(sections, summary, metrics, warnings)`` of the report."""
     best = scores["ranking"][0]
-    level = max(config.levels)
     lines = volatility_verdict(scores, config, network_vs_har)
     lines.append(var_verdict(rows, scores["models"][best]["title"], best, level, VAR_METHODS))
     passing = [f"{paths[n].title} ({_method(m)})" for n in scores["ranking"] for m in VAR_METHODS
@@ -123,9 +153,9 @@ def build_sections(*, prepared, config, paths, scores, rows, forecasts, network_
                  f"{100 * forecasts[best, 'student_t', level].var_tomorrow:.2f}% (Student-t).")
     summary = " ".join(lines)
     sections = [
-        Section("Verdict", text=" ".join(lines[:2]), notes=lines[2:]),
         _volatility_section(prepared, config, paths, scores, network_vs_har),
         _var_section(prepared, config, paths, scores, rows, forecasts),
+        _yearly_section(prepared, config, paths, by_year, series),
         _tomorrow_section(paths, scores, forecasts, config, tomorrow, calendar, calendar_note),
         _models_section(paths, failures),
     ]
@@ -136,6 +166,7 @@ def build_sections(*, prepared, config, paths, scores, rows, forecasts, network_
         "proxy": prepared.proxy, "feature_proxy": prepared.feature_proxy, "ranking": scores["ranking"],
         "volatility": scores["models"],
         "network_vs_har": network_vs_har,
+        "by_year": {f"{n}/{m}/{level:g}": {str(y): v for y, v in counts.items()} for (n, m), counts in by_year.items()},
         "var": {f"{n}/{m}/{lv:g}": r for (n, m, lv), r in rows.items()},
         "tomorrow": {"date": str(tomorrow.date()), "calendar": calendar,
                      "models": {n: {"variance": paths[n].tomorrow,

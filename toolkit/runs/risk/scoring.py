@@ -8,6 +8,7 @@ import pandas as pd
 from toolkit.evaluation.significance import holm
 from toolkit.evaluation.variance_tests import diebold_mariano_losses, mincer_zarnowitz, model_confidence_set
 from toolkit.evaluation.volatility import qlike, variance_mse
+from toolkit.runs.risk.config import METHOD_TITLES
 
 STATISTICAL_FAMILY = ("garch", "garch_t", "gjr", "gjr_t", "egarch", "egarch_t", "har", "harx")
 
@@ -75,7 +76,7 @@ def var_verdict(rows: dict, title: str, name: str, level: float, methods) -> str
     for method in methods:
         r = rows[name, method, level]
         held = "held" if r["passes"] else "failed"
-        parts.append(f"{method.replace('_', '-')} {held} ({r['expected']:.1f} violations expected, "
+        parts.append(f"{METHOD_TITLES[method]} {held} ({r['expected']:.1f} violations expected, "
                      f"{r['violations']} seen, Kupiec p {_p(r['kupiec_p'])}, independence p "
                      f"{_p(r['independence_p'])})")
     return f"{title}'s {level:.0%} VaR: " + "; ".join(parts) + "."

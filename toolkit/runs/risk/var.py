@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from toolkit.evaluation.risk_measures import filtered_historical_var_es, normal_var_es, student_t_var_es
 from toolkit.evaluation.var_backtest import christoffersen, kupiec_pof, mcneil_frey, traffic_light, violations
@@ -47,7 +48,7 @@ def conformal_var_es(scores: np.ndarray, first: int, days: int, level: float) ->
     Example:
         >>> q, es = conformal_var_es(np.arange(10.0), 9, 9, 0.8)  # ceil(10 * 0.8) = 8th smallest of 0..8
         >>> q.tolist(), es.tolist()
-        [[7.0, 8.0], [7.5, 8.0]]
+        ([7.0, 8.0], [7.5, 8.5])
     """
     windows = np.lib.stride_tricks.sliding_window_view(scores, days)[first - days:]  # rows first..n
     ordered = np.sort(windows, axis=1)
@@ -95,6 +96,19 @@ def backtest_row(returns: np.ndarray, sigma: np.ndarray, forecast: RiskForecast,
             "conditional_coverage_p": chris["conditional_coverage"].p_value, "zone": light["zone"],
             "zone_violations": light["violations"], "es_p": es_test.p_value,
             "passes": bool(kupiec.p_value > 0.05 and chris["independence"].p_value > 0.05)}
+
+
+def by_year(dates, returns: np.ndarray, var: np.ndarray, level: float) -> dict[int, dict]:
+    """Per calendar year: days, expected and seen violations, and Kupiec's p-value for that year."""
+    hits = violations(returns, var)
+    years = np.asarray(pd.DatetimeIndex(dates).year)
+    counts = {}
+    for year in np.unique(years):
+        inside = hits[years == year]
+        p = kupiec_pof(inside, level).p_value if len(inside) >= 2 else float("nan")
+        counts[int(year)] = {"days": int(len(inside)), "expected": float(len(inside) * (1 - level)),
+                             "violations": int(inside.sum()), "kupiec_p": p}
+    return counts
 
 
 def risk_table(paths: dict[str, ModelPath], returns: np.ndarray, config) -> tuple[dict, dict]:
