@@ -200,7 +200,7 @@ def test_unknown_pipeline_name(capsys):
     assert main(["run", "nonesuch"]) == 2
     assert capsys.readouterr().err.startswith(
         "toolkit: error: no pipeline named 'nonesuch'; choose one of autoencoder, burgers, burgers-discovery, digits, "
-        "forecast, generative, heat, heat-discovery, lectures, sine, sysid or give a .toml path")
+        "forecast, generative, heat, heat-discovery, lectures, risk, sine, sysid or give a .toml path")
 
 
 def test_help_answers_without_importing_the_numerical_stack():

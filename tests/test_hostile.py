@@ -205,7 +205,8 @@ def _toml(value) -> str:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(sorted(KINDS) + ["nonsense"]),
        entries=st.lists(st.tuples(st.sampled_from(["window", "horizon", "models", "dropout", "epochs", "seed",
-                                                   "learning_rate", "target", "folds", "csv", "ticker", "zzz"]),
+                                                   "learning_rate", "target", "folds", "csv", "ticker", "zzz",
+                                                   "levels", "min_train", "mcs_size", "calendar"]),
                                   TOML_VALUES), max_size=4))
 def test_fuzzed_pipeline_files_parse_or_give_a_one_line_usage_error(tmp_path, kind, entries):
     from toolkit.runs.common import build_config
@@ -219,6 +220,10 @@ def test_fuzzed_pipeline_files_parse_or_give_a_one_line_usage_error(tmp_path, ki
         pipeline = load_pipeline(path, KINDS)
         if pipeline.kind == "forecast":
             build_config(ForecastConfig, pipeline, "forecast", quick=True, seed=None, verbose=0)
+        if pipeline.kind == "risk":
+            from toolkit.runs.risk import RiskConfig
+
+            build_config(RiskConfig, pipeline, "risk", quick=True, seed=None, verbose=0)
     except UsageError as err:
         assert "\n" not in str(err) and str(err).startswith(str(path))
 
@@ -282,6 +287,16 @@ def test_keras_is_pinned_past_the_safe_mode_cves():
         ("lectures", "depth = 2.5", "[lectures] depth must be a whole number. Received: 2.5"),
         ("lectures", "max_images = 50", "max_images must be 0 (all) or at least 200. Received: 50"),
         ("lectures", "min_lr = nan", "min_lr must be a positive finite number. Received: min_lr=nan"),
+        ("risk", "mcs_size = nan", "mcs_size must be between 0 and 0.5 (0.10 keeps a 90% set). Received: mcs_size=nan"),
+        ("risk", "levels = [0.99, 1e308]", "levels must be VaR confidences between 0.5 and 1, e.g. 0.95,0.99. "
+                                            "Received: (0.99, 1e+308)"),
+        ("risk", "levels = [0.9999]", "min_train must be at least 100,253 for a 0.9999 VaR"),
+        ("risk", "refit_every = 0", "refit_every must be a whole number from 1 to 1,000,000. Received: refit_every=0"),
+        ("risk", "max_rows = 1300", "max_rows must leave at least 250 forecast days after min_train=1,260. "
+                                    "Received: max_rows=1,300"),
+        ("risk", 'proxy = "vix"', "proxy must be one of close_to_close, parkinson, garman_klass, rogers_satchell, "
+                                  "yang_zhang. Received: 'vix'"),
+        ("risk", "window = 100000", "window must be a whole number from 2 to 1,000. Received: window=100000"),
     ],
 )
 def test_science_pipeline_values_are_bounded_and_finite(tmp_path, kind, text, message, capsys):

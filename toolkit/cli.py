@@ -211,8 +211,9 @@ def _forecast(args) -> int:
 
 
 def _add_risk(commands) -> None:
-    from toolkit.evaluation.volatility import PROXIES
     from toolkit.runs.risk.config import MODELS, RiskConfig
+
+    proxies = "close_to_close, parkinson, garman_klass, rogers_satchell or yang_zhang"  # numpy-free, as help must be
 
     d = RiskConfig()
     p = commands.add_parser(
@@ -236,10 +237,10 @@ def _add_risk(commands) -> None:
                         "code) (default: %(default)s)")
     p.add_argument("--reference", default=d.reference,
                    help="the model every other is tested against on QLIKE (default: %(default)s)")
-    p.add_argument("--proxy", choices=PROXIES, default=d.proxy,
-                   help="variance proxy forecasts are scored against and trained on (default: %(default)s)")
-    p.add_argument("--feature-proxy", choices=PROXIES, default=d.feature_proxy,
-                   help="proxy HAR and the networks read (default: %(default)s)")
+    p.add_argument("--proxy", default=d.proxy, metavar="NAME",
+                   help=f"variance proxy forecasts are scored against and trained on: {proxies} (default: %(default)s)")
+    p.add_argument("--feature-proxy", default=d.feature_proxy, metavar="NAME",
+                   help=f"proxy HAR and the networks read: {proxies} (default: %(default)s)")
     p.add_argument("--min-train", type=int, default=d.min_train,
                    help="days before the first forecast (default: %(default)s)")
     p.add_argument("--refit-every", type=int, default=d.refit_every,

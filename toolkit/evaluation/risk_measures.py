@@ -68,6 +68,16 @@ def student_t_var_es(sigma, level: float = 0.99, nu: float = 5.0, mean=0.0) -> t
     return scale * q * sigma - mean, scale * tail * sigma - mean
 
 
+def shocks_needed(level: float) -> int:
+    """Past shocks the filtered historical simulation needs at ``level``: ten beyond the quantile.
+
+    Example:
+        >>> shocks_needed(0.99), shocks_needed(0.95)
+        (1000, 200)
+    """
+    return int(np.ceil(10 / (1 - check_level(level))))
+
+
 def filtered_historical_var_es(standardised, sigma, level: float = 0.99, mean=0.0) -> tuple[np.ndarray, np.ndarray]:
     """VaR and ES by filtered historical simulation: past shocks r / sigma, rescaled by tomorrow's ``sigma``.
 
@@ -90,7 +100,7 @@ def filtered_historical_var_es(standardised, sigma, level: float = 0.99, mean=0.
     """
     sigma, level, mean = _inputs(sigma, level, mean)
     shocks = np.asarray(standardised, dtype="float64")
-    needed = int(np.ceil(10 / (1 - level)))
+    needed = shocks_needed(level)
     if shocks.ndim != 1 or len(shocks) < needed or not np.isfinite(shocks).all():
         raise ValueError(f"`standardised` must hold at least {needed:,} finite past shocks for a {level:.1%} VaR "
                          f"(ten beyond the quantile). Received: {shocks.size:,}")

@@ -199,7 +199,8 @@ def mcneil_frey(returns, var, es, sigma=None, *, draws: int = 10_000, seed: int 
         return TestResult(float("nan"), float("nan"), {"violations": count})
 
     def t_stat(values):
-        return values.mean(axis=-1) / (values.std(axis=-1, ddof=1) / np.sqrt(count))
+        with np.errstate(divide="ignore", invalid="ignore"):  # a resample of one repeated value: no spread
+            return values.mean(axis=-1) / (values.std(axis=-1, ddof=1) / np.sqrt(count))
 
     statistic = float(t_stat(residuals))
     centred = residuals - residuals.mean()

@@ -28,8 +28,8 @@ def qlike_log_variance(y_true, y_pred):
     """
     from keras import ops
 
-    o = ops.clip(y_pred, -30.0, 30.0)
-    return ops.mean(y_true * ops.exp(-o) + o, axis=-1)
+    o = ops.clip(ops.convert_to_tensor(y_pred), -30.0, 30.0)
+    return ops.mean(ops.convert_to_tensor(y_true, dtype=o.dtype) * ops.exp(-o) + o, axis=-1)
 
 
 def _default_builder(window: int = 22, n_features: int = FEATURES, **kwargs):

@@ -9,6 +9,13 @@ McNeil-Frey), and forecasts tomorrow on the exchange's next session.
 """
 
 from toolkit.runs.risk.config import DEFAULT_MODELS, MODELS, VAR_METHODS, RiskConfig
-from toolkit.runs.risk.run import RiskResult, run_risk
 
 __all__ = ["DEFAULT_MODELS", "MODELS", "VAR_METHODS", "RiskConfig", "RiskResult", "run_risk"]
+
+
+def __getattr__(name):  # the run imports NumPy and pandas: only when asked for (the CLI's help stays light)
+    if name in ("RiskResult", "run_risk"):
+        from toolkit.runs.risk import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

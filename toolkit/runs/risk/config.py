@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import math
-
-import numpy as np
 from dataclasses import dataclass, replace
 
 from toolkit.errors import UsageError
-from toolkit.evaluation.volatility import PROXIES
 
 #: Built-in variance models by name (defined in :mod:`toolkit.runs.risk.models`).
 MODELS = ("hist22", "hist66", "hist252", "ewma", "garch", "garch_t", "gjr", "gjr_t", "egarch", "egarch_t", "har",
@@ -94,6 +91,8 @@ class RiskConfig:
     def validate(self) -> "RiskConfig":
         """Check every value; returns a copy with names normalised. Raises :class:`UsageError`."""
         from toolkit.data.calendars import check_calendar
+        from toolkit.evaluation.risk_measures import shocks_needed
+        from toolkit.evaluation.volatility import PROXIES
 
         models = tuple(dict.fromkeys(str(m).strip().lower().replace("-", "_") for m in self.models if str(m).strip()))
         unknown = [m for m in models if m not in MODELS]
@@ -120,7 +119,7 @@ class RiskConfig:
         if not levels or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.5 < v < 1
                              for v in levels):
             raise UsageError(f"levels must be VaR confidences between 0.5 and 1, e.g. 0.95,0.99. Received: {levels!r}")
-        shocks = FIRST_SHOCK + int(np.ceil(10 / (1 - max(levels)) - 1e-9))
+        shocks = FIRST_SHOCK + shocks_needed(max(levels))
         if self.min_train < shocks:
             raise UsageError(f"min_train must be at least {shocks:,} for a {max(levels):g} VaR: {FIRST_SHOCK} days before "
                              f"the first standardised return, then ten beyond the quantile. Received: "

@@ -1,0 +1,172 @@
+"""The risk run end to end: the report in a browser, no look-ahead, the fallbacks, your models, bad input."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.browser import check_report
+from toolkit.cli import main
+from toolkit.data.bundled import find_bundled, read_bundled
+from toolkit.runs.risk import RiskConfig, run_risk
+
+SECTIONS = ["Volatility forecasts", "Value-at-Risk backtests", "Violations by year", "Tomorrow", "Models"]
+FAST = "hist22,ewma,garch_t,har"
+QUIET = {"log": lambda line: None}
+
+
+def bars(rows: int = 1600) -> pd.DataFrame:
+    return read_bundled(find_bundled("^GSPC")).iloc[-rows:]
+
+
+def test_quick_pipeline_writes_every_section_and_a_verdict(tmp_path, capsys):
+    assert main(["run", "risk", "--quick", "--out", str(tmp_path)]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    (folder,) = tmp_path.glob("risk-*")
+    metrics = json.loads((folder / "metrics.json").read_text())
+    m = metrics["metrics"]
+    assert metrics["kind"] == "risk" and metrics["config"]["quick"] is True
+    assert set(m["ranking"]) == {"hist22", "hist66", "hist252", "ewma", "garch", "garch_t", "gjr", "gjr_t", "egarch",
+                                 "egarch_t", "har", "lstm"}
+    assert m["forecast_days"] == 740 and m["proxy"] == "close_to_close" and m["feature_proxy"] == "parkinson"
+    assert len(m["var"]) == 12 * 4 * 2 and m["tomorrow"]["date"] == "2019-01-02"  # New Year's Day is closed
+    assert "The LSTM" in " ".join(m["verdict"]) and "[result] Tomorrow (2019-01-02)" in out
+    row = m["var"]["ewma/normal/0.99"]
+    assert row["expected"] == pytest.approx(7.4) and 0 <= row["kupiec_p"] <= 1
+    html = (folder / "report.html").read_text()
+    assert "data:image/png;base64," in html and "https://" not in html
+    check_report(folder / "report.html", SECTIONS, "risk")
+
+
+def _perturbed(frame: pd.DataFrame, first: int, seed: int = 0) -> pd.DataFrame:
+    changed = frame.copy()
+    factor = np.exp(np.cumsum(np.random.default_rng(seed).normal(0, 0.03, len(frame) - first)))
+    for column in ("Open", "High", "Low", "Close", "Adj Close"):
+        changed.iloc[first:, changed.columns.get_loc(column)] *= factor
+    return changed
+
+
+def test_changing_prices_after_a_day_leaves_every_earlier_forecast_and_var_bit_identical():
+    frame = bars(1601)
+    config = RiskConfig(models=("hist22", "ewma", "garch_t", "egarch", "har", "lstm"), epochs=1, refit_every=40,
+                        network_refit_every=150)
+    before = run_risk(frame, config, **QUIET)
+    first = 1601 - 120  # the first frame row changed; its return is return row first - 1
+    after = run_risk(_perturbed(frame, first), config, **QUIET)
+    unchanged = first - 1 - config.min_train  # test rows before the first changed return
+    assert 0 < unchanged < len(before.returns)
+    for name, path in before.paths.items():
+        assert np.array_equal(path.variance[:unchanged + 1], after.paths[name].variance[:unchanged + 1]), name
+        assert not np.array_equal(path.variance[unchanged + 2:], after.paths[name].variance[unchanged + 2:]), name
+    for key, forecast in before.var.items():
+        assert np.array_equal(forecast.var[:unchanged + 1], after.var[key].var[:unchanged + 1]), key
+        assert np.array_equal(forecast.es[:unchanged + 1], after.var[key].es[:unchanged + 1]), key
+
+
+def test_a_close_only_file_falls_back_to_squared_returns_and_says_so(tmp_path, capsys):
+    path = tmp_path / "close.csv"
+    bars()[["Close"]].to_csv(path)
+    assert main(["risk", "--csv", str(path), "--models", FAST, "--quick", "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "the data has no High, Low column, so the feature proxy is close-to-close" in out
+    (folder,) = (tmp_path / "out").glob("risk-*")
+    metrics = json.loads((folder / "metrics.json").read_text())["metrics"]
+    assert metrics["feature_proxy"] == "close_to_close" and metrics["tomorrow"]["calendar"] == "business-days"
+
+
+def test_an_exogenous_column_brings_har_x_in(tmp_path, capsys):
+    frame = bars(2100)
+    returns = np.log(frame["Close"]).diff()
+    frame = frame.assign(VIX=100 * np.sqrt(252) * returns.rolling(22, min_periods=2).std().bfill())
+    path = tmp_path / "with_vix.csv"
+    frame.to_csv(path)
+    assert main(["risk", "--csv", str(path), "--models", FAST, "--exog-column", "VIX", "--quick",
+                 "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    (folder,) = (tmp_path / "out").glob("risk-*")
+    ranking = json.loads((folder / "metrics.json").read_text())["metrics"]["ranking"]
+    assert "harx" in ranking and "lstm" not in ranking
+
+
+USER_FILE = '''
+import keras
+import numpy as np
+from toolkit.forecasters.variance import VarianceForecaster
+
+
+class LongRunVariance(VarianceForecaster):
+    """The training rows' mean squared return, every day."""
+
+    def __init__(self, scale: float = 1.0):
+        self.scale = scale
+
+    def fit(self, data, context):
+        self.level_ = self.scale * float(np.mean(data.returns ** 2))
+        return self
+
+    def predict(self, data, start):
+        return np.full(len(data) - start + 1, self.level_)
+
+
+def dense_builder(window, n_features, units=4):
+    inputs = keras.Input((window, n_features))
+    hidden = keras.layers.Dense(units, activation="relu", name="hidden")(keras.layers.Flatten()(inputs))
+    return keras.Model(inputs, keras.layers.Dense(1, name="log_variance")(hidden))
+'''
+
+
+def test_your_models_join_from_a_pipeline_file_and_the_notebook(tmp_path, capsys):
+    (tmp_path / "mine.py").write_text(USER_FILE)
+    pipeline = tmp_path / "risk.toml"
+    pipeline.write_text('kind = "risk"\n[risk]\nmodels = ["hist22", "garch_t"]\nepochs = 2\n'
+                        '[models.longrun]\nbuilder = "mine.py:LongRunVariance"\nscale = 1.0\n'
+                        '[models.dense]\nbuilder = "mine.py:dense_builder"\nunits = 3\n')
+    assert main(["run", str(pipeline), "--quick", "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    (folder,) = (tmp_path / "out").glob("risk-*")
+    metrics = json.loads((folder / "metrics.json").read_text())["metrics"]
+    assert set(metrics["ranking"]) == {"hist22", "garch_t", "longrun", "dense"}
+    assert metrics["volatility"]["dense"]["title"] == "dense_builder on log variance (QLIKE)"
+    # A constant forecast cannot track volatility: GARCH-t beats it on QLIKE.
+    assert metrics["volatility"]["garch_t"]["qlike"] < metrics["volatility"]["longrun"]["qlike"]
+
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mine_again", tmp_path / "mine.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = run_risk(bars(), RiskConfig(models=("hist22",)).quick_profile(),
+                      models={"longrun": module.LongRunVariance()}, **QUIET)
+    assert list(result.forecasts_frame().columns) == ["return", "proxy", "hist22", "longrun"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--models", "hist22,figarch"], "models must be from hist22, hist66"),
+    (["--levels", "0.99,1.2"], "levels must be VaR confidences between 0.5 and 1, e.g. 0.95,0.99. Received: (0.99, 1.2)"),
+    (["--levels", "0.99,x"], "--levels must be numbers such as 0.95,0.99. Received: '0.99,x'"),
+    (["--min-train", "900"], "min_train must be at least 1,252 for a 0.99 VaR"),
+    (["--models", "har,harx"], "harx needs an exogenous series: give exog_column (--exog-column NAME)"),
+    (["--reference", "lstm"], "reference must be a statistical model"),
+    (["--models", "hist22,mine=nowhere.py:Model"], "model 'mine': no file"),
+    (["--calendar", "XMARS"], "--calendar 'XMARS' is not a known exchange calendar"),
+    (["--proxy", "vix"], "proxy must be one of close_to_close, parkinson, garman_klass, rogers_satchell, yang_zhang. "
+                         "Received: 'vix'"),
+])
+def test_bad_settings_are_one_line_usage_errors_before_any_data(args, message, tmp_path, capsys):
+    assert main(["risk", "--offline", "--out", str(tmp_path), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "[data]" not in capsys.readouterr().out
+
+
+def test_help_names_every_proxy_and_model(capsys):
+    from toolkit.evaluation.volatility import PROXIES
+    from toolkit.runs.risk import MODELS
+
+    assert main(["risk", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(proxy in text for proxy in PROXIES) and all(model in text for model in MODELS)
+
+
+def test_an_unknown_exogenous_column_fails_the_run_in_one_line(tmp_path, capsys):
+    assert main(["risk", "--offline", "--quick", "--exog-column", "VIX", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("toolkit: error: exog_column 'VIX' is not a column of the data") and err.count("\n") == 1
