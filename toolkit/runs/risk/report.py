@@ -105,21 +105,22 @@ def _yearly_section(prepared, config, paths, by_year, series) -> Section:
 
 
 def _tomorrow_section(paths, scores, forecasts, config, tomorrow, calendar, calendar_note) -> Section:
+    top = max(config.levels)
     header = ["model", "volatility (%)", "annualised (%)"]
-    for level in config.levels:
-        header += [f"VaR {level:.0%} Student-t (%)", f"VaR {level:.0%} FHS (%)", f"ES {level:.0%} FHS (%)"]
+    for level in sorted(config.levels, reverse=True):
+        header += [f"VaR {level:.0%} {_method(m)} (%)" for m in VAR_METHODS]
+    header.append(f"ES {top:.0%} conformal (%)")
     body = []
     for name in scores["ranking"]:
         sigma = float(np.sqrt(paths[name].tomorrow))
         row = [paths[name].title, 100 * sigma, ANNUAL * sigma]
-        for level in config.levels:
-            row += [100 * forecasts[name, "student_t", level].var_tomorrow, 100 * forecasts[name, "fhs", level].var_tomorrow,
-                    100 * forecasts[name, "fhs", level].es_tomorrow]
-        body.append(row)
+        for level in sorted(config.levels, reverse=True):
+            row += [100 * forecasts[name, m, level].var_tomorrow for m in VAR_METHODS]
+        body.append(row + [100 * forecasts[name, "conformal", top].es_tomorrow])
     text = (f"For {tomorrow.date()}, the next session on the {calendar} calendar"
             + (f" ({calendar_note})" if calendar_note else "")
-            + ", from each model's latest refit: the one-day volatility and the loss (in percent of log return) "
-              "that the VaR says is exceeded with 5% or 1% probability.")
+            + ", from each model's latest refit: the one-day volatility, and the loss (percent of log return) "
+              "the VaR says is exceeded with 1% or 5% probability. Trust the methods whose backtest held above.")
     return Section("Tomorrow", text=text, tables=[Table(header, body)])
 
 
@@ -148,9 +149,10 @@ def build_sections(*, prepared, config, paths, scores, rows, forecasts, network_
     lines.append(f"{len(passing)} of {len(paths) * len(VAR_METHODS)} {level:.0%} VaR series held"
                  + (f", first by QLIKE: {', '.join(passing[:3])}." if passing else "."))
     sigma = float(np.sqrt(paths[best].tomorrow))
+    by_method = ", ".join(f"{100 * forecasts[best, m, level].var_tomorrow:.2f}% {_method(m)} "
+                          f"({'held' if rows[best, m, level]['passes'] else 'failed'})" for m in VAR_METHODS)
     lines.append(f"Tomorrow ({tomorrow.date()}): {scores['models'][best]['title']} forecasts a volatility of "
-                 f"{100 * sigma:.2f}% ({ANNUAL * sigma:.1f}% annualised); its {level:.0%} VaR is "
-                 f"{100 * forecasts[best, 'student_t', level].var_tomorrow:.2f}% (Student-t).")
+                 f"{100 * sigma:.2f}% ({ANNUAL * sigma:.1f}% annualised); its {level:.0%} VaR: {by_method}.")
     summary = " ".join(lines)
     sections = [
         _volatility_section(prepared, config, paths, scores, network_vs_har),
