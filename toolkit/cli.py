@@ -79,6 +79,21 @@ def _add_data_options(p) -> None:
     p.add_argument("--offline", action="store_true", help="do not try the network")
 
 
+def _add_universe_options(p, unit: str) -> None:
+    """More tickers and where they run: shared by forecast and risk."""
+    p.add_argument("--tickers-file", metavar="FILE",
+                   help="more tickers, one a line (# starts a comment); symbols or CSV paths")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="where the tickers' work runs: this process, one after another, or Ray tasks per "
+                        f"{unit} (default: %(default)s; ray needs pip install -e '.[ray]')")
+    p.add_argument("--ray-address", metavar="ADDRESS",
+                   help="an existing Ray cluster, e.g. ray://head:10001 or auto (default: a local Ray for the run)")
+    p.add_argument("--cpus-per-task", type=int, default=1, metavar="N",
+                   help="Ray: cores (and TensorFlow threads) per task (default: %(default)s)")
+    p.add_argument("--gpus-per-task", type=float, default=None, metavar="SHARE",
+                   help="Ray: GPU share per task (default: 0.5 where the cluster has GPUs, else 0)")
+
+
 def _add_forecast(commands) -> None:
     from toolkit.runs.forecast.config import MODELS, TARGETS, ForecastConfig
 
@@ -100,17 +115,7 @@ def _add_forecast(commands) -> None:
     p.add_argument("tickers", nargs="*", default=[], metavar="TICKER",
                    help="Yahoo Finance symbols, e.g. SPY AAPL ^GSPC, or CSV paths (default: ^GSPC, bundled); "
                         "more than one writes a leaderboard beside each ticker's report")
-    p.add_argument("--tickers-file", metavar="FILE",
-                   help="more tickers, one a line (# starts a comment); symbols or CSV paths")
-    p.add_argument("--executor", choices=("local", "ray"), default="local",
-                   help="where the tickers' folds run: this process, one after another, or Ray tasks per "
-                        "(ticker, fold) (default: %(default)s; ray needs pip install -e '.[ray]')")
-    p.add_argument("--ray-address", metavar="ADDRESS",
-                   help="an existing Ray cluster, e.g. ray://head:10001 or auto (default: a local Ray for the run)")
-    p.add_argument("--cpus-per-task", type=int, default=1, metavar="N",
-                   help="Ray: cores (and TensorFlow threads) per task (default: %(default)s)")
-    p.add_argument("--gpus-per-task", type=float, default=None, metavar="SHARE",
-                   help="Ray: GPU share per task (default: 0.5 where the cluster has GPUs, else 0)")
+    _add_universe_options(p, "(ticker, fold)")
     _add_data_options(p)
     p.add_argument("--window", type=int, default=defaults.window, help="input steps per sample (default: %(default)s)")
     p.add_argument("--horizon", type=int, default=defaults.horizon,
@@ -229,7 +234,9 @@ def _add_risk(commands) -> None:
         "serve, and the report says so). Exit codes: 0 ok, 1 run failed, 2 bad usage.",
     )
     p.add_argument("tickers", nargs="*", default=[], metavar="TICKER",
-                   help="Yahoo Finance symbols or CSV paths (default: ^GSPC, bundled); each gets its own report")
+                   help="Yahoo Finance symbols or CSV paths (default: ^GSPC, bundled); more than one writes a "
+                        "leaderboard beside each ticker's report")
+    _add_universe_options(p, "ticker")
     _add_data_options(p)
     p.add_argument("--models", default=",".join(d.models), metavar="LIST",
                    help=f"variance models: {', '.join(MODELS)}, or yours as NAME=path/to/file.py:ATTR or "
@@ -299,14 +306,20 @@ def _risk(args) -> int:
         config = config.quick_profile()
         if args.epochs is not None:
             config = replace(config, epochs=args.epochs)
-    tickers = args.tickers or [None]
-    if args.csv and args.tickers:
-        from toolkit.errors import UsageError
+    from toolkit.data.universe import collect_universe
+    from toolkit.runs.executors import make_executor
 
-        raise UsageError(f"give tickers or --csv, not both. Received: {' '.join(args.tickers)} and --csv {args.csv}")
-    requests = [_price_request(args, ticker).validate() for ticker in tickers]  # every one checked first
-    for request in requests:
+    universe = len(args.tickers) > 1 or args.tickers_file is not None or args.executor != "local"
+    request = _price_request(args, None if universe or not args.tickers else args.tickers[0])
+    executor = make_executor(args.executor, address=args.ray_address, cpus_per_task=args.cpus_per_task,
+                             gpus_per_task=args.gpus_per_task)  # Ray's options checked before any data is read
+    if not universe:
         risk_job(request, config, args.out or _default_out(), models=models)
+        return 0
+    from toolkit.runs.risk.universe import risk_universe_job
+
+    risk_universe_job(collect_universe(args.tickers, args.tickers_file, request), config,
+                      args.out or _default_out(), executor, models=models)
     return 0
 
 

@@ -40,6 +40,16 @@ class TickerDone:
     seconds: float = 0.0
 
 
+@dataclass
+class TaskDone:
+    """What came back for one task of :meth:`LocalExecutor.map`: its value or the reason it failed."""
+
+    label: str
+    value: object = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
 class LocalExecutor:
     """One ticker after another in this process (the default)."""
 
@@ -71,6 +81,18 @@ class LocalExecutor:
                 yield TickerDone(job, error=describe_error(err), seconds=time.perf_counter() - started)
                 continue
             yield TickerDone(job, folds=folds, final=final, seconds=time.perf_counter() - started)
+
+    def map(self, function: Callable, tasks: list[tuple[str, tuple]], log: Callable[[str], None]) -> Iterator[TaskDone]:
+        """``function(*args)`` for each ``(label, args)``, one after another; a failure is its task's alone."""
+        for label, args in tasks:
+            started = time.perf_counter()
+            log(f"[{label}] running")
+            try:
+                value = function(*args)
+            except Exception as err:  # noqa: BLE001 - one task's failure must not stop the others
+                yield TaskDone(label, error=describe_error(err), seconds=time.perf_counter() - started)
+                continue
+            yield TaskDone(label, value, seconds=time.perf_counter() - started)
 
 
 # Ray tasks: module-level functions, so workers import them by name. Each sets its
@@ -128,6 +150,11 @@ def _final_task(plan, last_fold, threads: int):
     if isinstance(last_fold, list):
         last_fold = last_fold[-1]
     return fit_final(_quiet(plan), last_fold, log=lambda line: None)
+
+
+def _call_task(function, args: tuple, threads: int):
+    _prepare_worker(threads)
+    return function(*args)
 
 
 def _versions_task():
@@ -295,6 +322,37 @@ class RayExecutor:
             # Ctrl-C, SIGTERM or an error in the driver: stop the workers' tasks. An instance
             # started here goes down with stop(), tasks and all; on a cluster, cancel them.
             if not self._started_here:
+                for ref in pending:
+                    ray.cancel(ref, force=True)
+
+    def map(self, function: Callable, tasks: list[tuple[str, tuple]], log: Callable[[str], None]) -> Iterator[TaskDone]:
+        """``function(*args)`` for each ``(label, args)`` as one Ray task each, yielded as each finishes."""
+        import ray
+        from ray import cloudpickle
+
+        from toolkit.runs.forecast.references import ship_by_value
+
+        ship_by_value(cloudpickle)  # model files imported here travel with the tasks
+        remote = ray.remote(_call_task).options(num_cpus=self.cpus_per_task, num_gpus=self._gpu_share())
+        refs = {remote.remote(function, args, self.cpus_per_task): (label, time.perf_counter())
+                for label, args in tasks}
+        log(f"[ray] {len(refs)} tasks submitted")
+        pending = set(refs)
+        try:
+            while pending:
+                ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)  # bounded: Ctrl-C acts at once
+                if not ready:
+                    continue
+                pending.discard(ready[0])
+                label, started = refs[ready[0]]
+                try:
+                    value = ray.get(ready[0])
+                except Exception as err:  # noqa: BLE001 - one task's failure must not stop the others
+                    yield TaskDone(label, error=describe_error(err), seconds=time.perf_counter() - started)
+                    continue
+                yield TaskDone(label, value, seconds=time.perf_counter() - started)
+        finally:
+            if not self._started_here:  # on a cluster the tasks outlive us: cancel them (a local Ray stops)
                 for ref in pending:
                     ray.cancel(ref, force=True)
 

@@ -11,14 +11,15 @@ from toolkit.errors import UsageError
 from toolkit.runs.risk.config import RiskConfig
 
 #: ``[data]`` keys of a risk pipeline file (as the forecast's, one ticker or a list).
-DATA_KEYS = {"ticker": "", "tickers": (), "csv": "", "start": "", "end": "", "offline": False, "price_column": "",
+DATA_KEYS = {"ticker": "", "tickers": (), "tickers_file": "", "csv": "", "start": "", "end": "", "offline": False, "price_column": "",
              "date_column": "", "date_format": "", "cache_dir": "", "separator": "", "decimal": "", "encoding": "",
              "symbol": "", "jumps": "refuse", "max_jump": 0.5}
 CONFIG_KEYS = {key: value for key, value in asdict(RiskConfig()).items() if key not in ("quick", "verbose")}
-PIPELINE_SECTIONS = {"data": DATA_KEYS, "risk": CONFIG_KEYS, "models": None}
+EXECUTOR_KEYS = {"name": "local", "ray_address": "", "cpus_per_task": 1, "gpus_per_task": None}
+PIPELINE_SECTIONS = {"data": DATA_KEYS, "risk": CONFIG_KEYS, "executor": EXECUTOR_KEYS, "models": None}
 
 
-def _bars(prices):
+def bars_of(prices):
     """The checked frame with the request's price column as ``Close`` when the file has no Close."""
     frame = prices.frame
     if "Close" not in frame.columns:
@@ -64,7 +65,7 @@ def risk_job(request, config: RiskConfig, out_dir, *, models: dict | None = None
         log(f"[data] note: {prov.note}")
     calendar = choose_calendar(request.ticker or prov.name, prov.source, config.calendar)
     loaded = time.perf_counter()
-    result = run_risk(_bars(prices), config, models=extra, name=prov.name, calendar=calendar.name, log=log)
+    result = run_risk(bars_of(prices), config, models=extra, name=prov.name, calendar=calendar.name, log=log)
     result.seconds = {"data": loaded - started, **result.seconds}
     result.versions = library_versions()
     result.config = {key: value for key, value in asdict(config).items() if key != "verbose"}
@@ -88,7 +89,7 @@ def pipeline_job(pipeline, *, quick: bool, seed: int | None, out_dir, verbose: i
 
     data = {key: (value or None) if isinstance(value, (str, list, tuple)) else value
             for key, value in pipeline.sections.get("data", {}).items()}
-    tickers = data.pop("tickers", None)
+    tickers, tickers_file = data.pop("tickers", None), data.pop("tickers_file", None)
     if data.get("csv") and data.get("ticker"):
         raise UsageError(f"{pipeline.path}: give ticker or csv in [data], not both")
     try:
@@ -103,9 +104,17 @@ def pipeline_job(pipeline, *, quick: bool, seed: int | None, out_dir, verbose: i
         resolve_models(config, models, base=base, log=lambda line: None)  # every model checked before any data
     except UsageError as err:
         raise UsageError(f"{pipeline.path}: {err}") from None
-    if not tickers:
+    executor = {**EXECUTOR_KEYS, **pipeline.sections.get("executor", {})}
+    if not tickers and not tickers_file and executor["name"] == "local":
         return risk_job(request, config, out_dir, models=models, base=base, log=log)
-    from dataclasses import replace
+    from toolkit.data.universe import collect_universe
+    from toolkit.runs.executors import make_executor
+    from toolkit.runs.risk.universe import risk_universe_job
 
-    return [risk_job(replace(request, ticker=ticker), config, out_dir, models=models, base=base, log=log)
-            for ticker in tickers]
+    try:
+        entries = collect_universe(tickers, tickers_file, request)
+        runner = make_executor(executor["name"], address=executor["ray_address"] or None,
+                               cpus_per_task=executor["cpus_per_task"], gpus_per_task=executor["gpus_per_task"])
+    except UsageError as err:
+        raise UsageError(f"{pipeline.path}: {err}") from None
+    return risk_universe_job(entries, config, out_dir, runner, models=models, base=base, log=log)
