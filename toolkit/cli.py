@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from toolkit import __version__
+from toolkit.cli_options import add_backend, add_data_options, add_universe_options, price_request
 from toolkit.errors import ToolkitError
 
 REPORTS_ENV = "TOOLKIT_REPORTS_DIR"
@@ -40,60 +41,6 @@ def _default_out() -> Path:
     return Path(os.environ.get(REPORTS_ENV, "reports"))
 
 
-def _add_backend(parser) -> None:
-    from toolkit.backend import BACKENDS
-
-    parser.add_argument("--backend", default=None, metavar="NAME",
-                        help=f"Keras backend: {', '.join(BACKENDS)} (default: $KERAS_BACKEND, else tensorflow)")
-
-
-def _add_data_options(p) -> None:
-    """Where prices come from and how a file is read: shared by forecast and risk."""
-    p.add_argument("--csv", metavar="PATH", help="read prices from a CSV with a date and a price column")
-    p.add_argument("--price-column", metavar="NAME", help="column to forecast (default: Adj Close or Close)")
-    p.add_argument("--date-column", metavar="NAME",
-                   help="CSV date column (default: one named Date, Datetime, ..., else the first holding only dates)")
-    p.add_argument("--date-format", metavar="PATTERN",
-                   help="strftime pattern of the CSV's dates, e.g. %%d/%%m/%%Y (default: detected for the whole "
-                        "column; an ambiguous day/month order is refused)")
-    p.add_argument("--separator", metavar="CHAR",
-                   help="CSV column separator: ',', ';', tab or '|' (default: the one the file's lines agree on)")
-    p.add_argument("--decimal", choices=(".", ","), default=None,
-                   help="CSV decimal mark (default: the one the file's numbers show; ambiguous files are refused)")
-    p.add_argument("--encoding", metavar="NAME",
-                   help="CSV text encoding, e.g. cp1252 (default: UTF-8; UTF-16 and UTF-8 with a byte-order mark are "
-                        "recognised)")
-    p.add_argument("--symbol", metavar="TICKER",
-                   help="the ticker to read from a CSV saved by yfinance.download for several tickers")
-    p.add_argument("--jumps", choices=("refuse", "keep", "adjust"), default="refuse",
-                   help="one-day moves beyond --max-jump (an unadjusted split, a unit switch): refuse the data, keep "
-                        "them, or divide the prices before each by its ratio (default: %(default)s)")
-    p.add_argument("--max-jump", type=float, default=0.5, metavar="LOGRETURN",
-                   help="what counts as a jump: an absolute one-day log return (default: %(default)s, a 39%% fall "
-                        "or a 65%% rise)")
-    p.add_argument("--start", metavar="YYYY-MM-DD",
-                   help="first date to use (default: all the data; from Yahoo Finance the last 20 years)")
-    p.add_argument("--end", metavar="YYYY-MM-DD", help="last date to use")
-    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
-                   help="price cache folder (default: $TOOLKIT_CACHE_DIR or data/cache)")
-    p.add_argument("--offline", action="store_true", help="do not try the network")
-
-
-def _add_universe_options(p, unit: str) -> None:
-    """More tickers and where they run: shared by forecast and risk."""
-    p.add_argument("--tickers-file", metavar="FILE",
-                   help="more tickers, one a line (# starts a comment); symbols or CSV paths")
-    p.add_argument("--executor", choices=("local", "ray"), default="local",
-                   help="where the tickers' work runs: this process, one after another, or Ray tasks per "
-                        f"{unit} (default: %(default)s; ray needs pip install -e '.[ray]')")
-    p.add_argument("--ray-address", metavar="ADDRESS",
-                   help="an existing Ray cluster, e.g. ray://head:10001 or auto (default: a local Ray for the run)")
-    p.add_argument("--cpus-per-task", type=int, default=1, metavar="N",
-                   help="Ray: cores (and TensorFlow threads) per task (default: %(default)s)")
-    p.add_argument("--gpus-per-task", type=float, default=None, metavar="SHARE",
-                   help="Ray: GPU share per task (default: 0.5 where the cluster has GPUs, else 0)")
-
-
 def _add_forecast(commands) -> None:
     from toolkit.runs.forecast.config import MODELS, TARGETS, ForecastConfig
 
@@ -115,8 +62,8 @@ def _add_forecast(commands) -> None:
     p.add_argument("tickers", nargs="*", default=[], metavar="TICKER",
                    help="Yahoo Finance symbols, e.g. SPY AAPL ^GSPC, or CSV paths (default: ^GSPC, bundled); "
                         "more than one writes a leaderboard beside each ticker's report")
-    _add_universe_options(p, "(ticker, fold)")
-    _add_data_options(p)
+    add_universe_options(p, "(ticker, fold)")
+    add_data_options(p)
     p.add_argument("--window", type=int, default=defaults.window, help="input steps per sample (default: %(default)s)")
     p.add_argument("--horizon", type=int, default=defaults.horizon,
                    help="trading days ahead to forecast (default: %(default)s)")
@@ -166,17 +113,8 @@ def _add_forecast(commands) -> None:
     p.add_argument("--quick", action="store_true",
                    help="small profile for a first look and tests: newest 1,000 rows, 32-unit LSTM, 3 epochs")
     p.add_argument("--quiet", action="store_true", help="no Keras per-epoch lines")
-    _add_backend(p)
+    add_backend(p)
     p.set_defaults(handler=_forecast)
-
-
-def _price_request(args, ticker: str | None):
-    from toolkit.data.load import PriceRequest
-
-    return PriceRequest(ticker=ticker, csv=args.csv, start=args.start, end=args.end, offline=args.offline,
-                        cache_dir=args.cache_dir, price_column=args.price_column, date_column=args.date_column,
-                        date_format=args.date_format, separator=args.separator, decimal=args.decimal,
-                        encoding=args.encoding, symbol=args.symbol, jumps=args.jumps, max_jump=args.max_jump)
 
 
 def _forecast(args) -> int:
@@ -202,7 +140,7 @@ def _forecast(args) -> int:
 
             config = replace(config, epochs=args.epochs)
     universe = len(args.tickers) > 1 or args.tickers_file is not None or args.executor != "local"
-    request = _price_request(args, None if universe or not args.tickers else args.tickers[0])
+    request = price_request(args, None if universe or not args.tickers else args.tickers[0])
     # Checks the Ray options (and that Ray is installed) before any data is read, on both paths.
     executor = make_executor(args.executor, address=args.ray_address, cpus_per_task=args.cpus_per_task,
                              gpus_per_task=args.gpus_per_task)
@@ -236,8 +174,8 @@ def _add_risk(commands) -> None:
     p.add_argument("tickers", nargs="*", default=[], metavar="TICKER",
                    help="Yahoo Finance symbols or CSV paths (default: ^GSPC, bundled); more than one writes a "
                         "leaderboard beside each ticker's report")
-    _add_universe_options(p, "ticker")
-    _add_data_options(p)
+    add_universe_options(p, "ticker")
+    add_data_options(p)
     p.add_argument("--models", default=",".join(d.models), metavar="LIST",
                    help=f"variance models: {', '.join(MODELS)}, or yours as NAME=path/to/file.py:ATTR or "
                         "NAME=package.module:ATTR (a VarianceForecaster class or a Keras builder; importing it runs its "
@@ -271,7 +209,7 @@ def _add_risk(commands) -> None:
                    help=f"folder for reports (default: ${REPORTS_ENV} or ./reports)")
     p.add_argument("--quick", action="store_true",
                    help="small profile for a first look and tests: newest 2,000 rows, one 3-epoch network fit")
-    _add_backend(p)
+    add_backend(p)
     p.set_defaults(handler=_risk)
 
 
@@ -310,7 +248,7 @@ def _risk(args) -> int:
     from toolkit.runs.executors import make_executor
 
     universe = len(args.tickers) > 1 or args.tickers_file is not None or args.executor != "local"
-    request = _price_request(args, None if universe or not args.tickers else args.tickers[0])
+    request = price_request(args, None if universe or not args.tickers else args.tickers[0])
     executor = make_executor(args.executor, address=args.ray_address, cpus_per_task=args.cpus_per_task,
                              gpus_per_task=args.gpus_per_task)  # Ray's options checked before any data is read
     if not universe:
@@ -333,7 +271,7 @@ def _add_run(commands) -> None:
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help=f"folder for reports (default: ${REPORTS_ENV} or ./reports)")
     p.add_argument("--quiet", action="store_true", help="no Keras per-epoch lines")
-    _add_backend(p)
+    add_backend(p)
     p.set_defaults(handler=_run)
 
 
@@ -372,7 +310,7 @@ def _compare(args) -> int:
 def _add_models(commands) -> None:
     p = commands.add_parser("models", help="list the model builders: name, family, description, parameters",
                             description="List every registered builder with its parameter count at defaults.")
-    _add_backend(p)
+    add_backend(p)
     p.set_defaults(handler=_models)
 
 
