@@ -145,6 +145,8 @@ def _forecast(args) -> int:
     executor = make_executor(args.executor, address=args.ray_address, cpus_per_task=args.cpus_per_task,
                              gpus_per_task=args.gpus_per_task)
     if not universe:
+        if args.tickers and args.csv is None:  # one ticker: a symbol or a CSV path, as a universe reads them
+            request = collect_universe(args.tickers, None, price_request(args, None))[0].request
         forecast_job(request, config, args.out or _default_out())
         return 0
     config = config.validate()
@@ -165,7 +167,7 @@ def _add_risk(commands) -> None:
         description="Risk forecasts of a daily price series: walk volatility models forward (historical variance, "
         "EWMA, GARCH, GJR-GARCH and EGARCH with normal and Student-t errors, HAR, an LSTM on log variance, and "
         "yours), score them against a variance proxy (QLIKE and MSE; Diebold-Mariano with Holm, Mincer-Zarnowitz, "
-        "the model confidence set), turn each into VaR and expected shortfall at 95%% and 99%% (normal, Student-t, "
+        "the model confidence set), turn each into VaR and expected shortfall at 95% and 99% (normal, Student-t, "
         "filtered historical simulation, conformal), backtest those, and forecast tomorrow's volatility and VaR.",
         epilog="A separate command, not a mode of forecast: the target (variance), losses, benchmarks and backtests "
         "all differ. Data as for forecast; Open, High and Low give the range proxies (without them, squared returns "
@@ -252,6 +254,8 @@ def _risk(args) -> int:
     executor = make_executor(args.executor, address=args.ray_address, cpus_per_task=args.cpus_per_task,
                              gpus_per_task=args.gpus_per_task)  # Ray's options checked before any data is read
     if not universe:
+        if args.tickers and args.csv is None:  # one ticker: a symbol or a CSV path, as a universe reads them
+            request = collect_universe(args.tickers, None, price_request(args, None))[0].request
         risk_job(request, config, args.out or _default_out(), models=models)
         return 0
     from toolkit.runs.risk.universe import risk_universe_job

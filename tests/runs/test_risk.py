@@ -31,7 +31,7 @@ def test_quick_pipeline_writes_every_section_and_a_verdict(tmp_path, capsys):
                                  "egarch_t", "har", "lstm"}
     assert m["forecast_days"] == 740 and m["proxy"] == "close_to_close" and m["feature_proxy"] == "parkinson"
     assert len(m["var"]) == 12 * 4 * 2 and m["tomorrow"]["date"] == "2019-01-02"  # New Year's Day is closed
-    assert "The LSTM" in " ".join(m["verdict"]) and "[result] Tomorrow (2019-01-02)" in out
+    assert "The LSTM" in " ".join(m["verdict"]) and "[result] Tomorrow (2019-01-02, the next XNYS session)" in out
     row = m["var"]["ewma/normal/0.99"]
     assert row["expected"] == pytest.approx(7.4) and 0 <= row["kupiec_p"] <= 1
     html = (folder / "report.html").read_text()
@@ -155,6 +155,55 @@ def test_bad_settings_are_one_line_usage_errors_before_any_data(args, message, t
     assert main(["risk", "--offline", "--out", str(tmp_path), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "[data]" not in capsys.readouterr().out
+
+
+BROKEN_MODELS = """
+import numpy as np
+from toolkit.forecasters.variance import VarianceForecaster
+
+
+class Negative(VarianceForecaster):
+    def predict(self, data, start):
+        return -np.ones(len(data) - start + 1)
+
+
+class NotAModel:
+    pass
+"""
+
+
+def test_one_model_alone_yours_alone_and_a_broken_one_leave_the_run_standing(tmp_path, capsys):
+    (tmp_path / "broken.py").write_text(BROKEN_MODELS)
+    (tmp_path / "mine.py").write_text(USER_FILE)
+    bars_file = tmp_path / "bars.csv"
+    bars().to_csv(bars_file)
+    out = tmp_path / "out"
+    # a CSV path as the one TICKER; only the reference left after a model of yours fails
+    assert main(["risk", str(bars_file), "--quick", "--models", f"neg={tmp_path / 'broken.py'}:Negative",
+                 "--out", str(out)]) == 0, capsys.readouterr().err
+    text = capsys.readouterr().out
+    assert text.count("neg left the comparison: Negative's forecasts from row 1260 must be 63 finite variances of "
+                      "at least 0; received 63 values, 63 negative or not finite") == 1
+    assert main(["risk", str(bars_file), "--quick", "--models", f"longrun={tmp_path / 'mine.py'}:LongRunVariance",
+                 "--out", str(out)]) == 0, capsys.readouterr().err
+    ranked = [json.loads((f / "metrics.json").read_text())["metrics"]["ranking"] for f in sorted(out.glob("risk-*"))]
+    assert ranked == [["hist22"], ["hist22", "longrun"]] or ranked == [["hist22"], ["longrun", "hist22"]]
+    assert main(["risk", "--offline", "--models", f"x={tmp_path / 'broken.py'}:NotAModel", "--out", str(out)]) == 2
+    assert "is not a VarianceForecaster" in capsys.readouterr().err
+    assert main(["risk", "--offline", "--models", f"garch={tmp_path / 'mine.py'}:LongRunVariance", "--out", str(out)]) == 2
+    assert "model 'garch' is a built-in model's name" in capsys.readouterr().err
+
+
+def test_a_bad_bar_and_stale_prices_do_not_cost_the_run(tmp_path, capsys):
+    frame = bars()
+    frame.iloc[-300:-270, frame.columns.get_loc("Close")] = frame["Close"].iloc[-301]  # 30 stale closes
+    frame.iloc[-300:-270, frame.columns.get_loc("High")] = frame["High"].iloc[-300:-270].clip(lower=frame["Close"].iloc[-301])
+    frame.iloc[-300:-270, frame.columns.get_loc("Low")] = frame["Low"].iloc[-300:-270].clip(upper=frame["Close"].iloc[-301])
+    frame.iloc[-10, frame.columns.get_loc("High")] = frame["Close"].iloc[-10] * 0.99  # a High below the Close
+    result = run_risk(frame, RiskConfig(models=("hist22", "ewma", "har")).quick_profile(), **QUIET)
+    assert any("the feature proxy is close-to-close instead of parkinson: High must be the bar's highest price and "
+               "Low its lowest; 1 rows break that (first at 2018-12-17)" in note for note in result.warnings)
+    assert result.paths["hist22"].floored > 0 and (result.paths["hist22"].variance > 0).all()
 
 
 def test_help_names_every_proxy_and_model(capsys):

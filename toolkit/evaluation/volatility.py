@@ -31,6 +31,11 @@ PROXIES = ("close_to_close", "parkinson", "garman_klass", "rogers_satchell", "ya
 OHLC = ("Open", "High", "Low", "Close")
 
 
+def _when(frame: pd.DataFrame, row: int) -> str:
+    label = frame.index[row]
+    return str(label.date()) if isinstance(label, pd.Timestamp) and label == label.normalize() else str(label)
+
+
 def _bars(frame: pd.DataFrame, columns=OHLC) -> dict[str, np.ndarray]:
     """The named columns as float arrays, checked positive, finite and consistent."""
     if not isinstance(frame, pd.DataFrame):
@@ -44,7 +49,7 @@ def _bars(frame: pd.DataFrame, columns=OHLC) -> dict[str, np.ndarray]:
         bad = ~(np.isfinite(values) & (values > 0))
         if bad.any():
             raise ValueError(f"{name} must be positive and finite; {int(bad.sum())} rows are not "
-                             f"(first at {frame.index[int(np.argmax(bad))]!s}). Fill or drop them first")
+                             f"(first at {_when(frame, int(np.argmax(bad)))}). Fill or drop them first")
     if "High" in bars and "Low" in bars:
         others = [bars[c] for c in ("Open", "Close") if c in bars]
         top = np.maximum.reduce(others + [bars["Low"]])
@@ -52,7 +57,7 @@ def _bars(frame: pd.DataFrame, columns=OHLC) -> dict[str, np.ndarray]:
         bad = (bars["High"] < top) | (bars["Low"] > low)
         if bad.any():
             raise ValueError(f"High must be the bar's highest price and Low its lowest; {int(bad.sum())} rows break "
-                             f"that (first at {frame.index[int(np.argmax(bad))]!s}). Check the file's columns")
+                             f"that (first at {_when(frame, int(np.argmax(bad)))}). Check the file's columns")
     return bars
 
 

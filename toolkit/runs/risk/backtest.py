@@ -18,10 +18,14 @@ from typing import Callable
 import numpy as np
 from scipy import optimize, special
 
-from toolkit.errors import describe_error
+from toolkit.errors import ModelError, describe_error
 from toolkit.forecasters.base import clone
 from toolkit.forecasters.variance import RiskContext, RiskData, VarianceForecaster
 from toolkit.runs.risk.config import FIRST_SHOCK
+
+#: Variance forecasts of exactly 0 (a historical variance over stale prices) are raised to this
+#: share of the mean squared return before the first forecast: QLIKE needs a positive forecast.
+FLOOR = 1e-6
 
 
 @dataclass
@@ -47,6 +51,7 @@ class ModelPath:
     tomorrow: float
     blocks: list[Block] = field(default_factory=list)
     seconds: float = 0.0
+    floored: int = 0
     model: VarianceForecaster | None = None
 
 
@@ -74,13 +79,15 @@ def student_t_nu(shocks: np.ndarray) -> float:
     return float(optimize.minimize_scalar(negative_loglik, bounds=(2.1, 100.0), method="bounded").x)
 
 
-def _check(values: np.ndarray, expected: int, title: str, what: str) -> np.ndarray:
+def _check(values: np.ndarray, expected: int, title: str, what: str, floor: float) -> tuple[np.ndarray, int]:
+    """The forecasts as floats, exact zeros raised to ``floor`` (and how many); refused when of
+    the wrong length, negative or not finite."""
     values = np.asarray(values, dtype="float64").reshape(-1)
-    if values.shape != (expected,) or not (np.isfinite(values).all() and (values > 0).all()):
-        raise ValueError(f"{title}'s {what} must be {expected} positive finite variances; received "
-                         f"{values.size} values, {int(np.sum(~(np.isfinite(values) & (values > 0))))} not positive "
-                         "and finite")
-    return values
+    if values.shape != (expected,) or not (np.isfinite(values).all() and (values >= 0).all()):
+        bad = int(np.sum(~(np.isfinite(values) & (values >= 0))))
+        raise ModelError(f"{title}'s {what} must be {expected} finite variances of at least 0; received "
+                         f"{values.size} values, {bad} negative or not finite")
+    return np.maximum(values, floor), int(np.sum(values < floor))
 
 
 def walk_model(name: str, model: VarianceForecaster, data: RiskData, config,
@@ -91,14 +98,16 @@ def walk_model(name: str, model: VarianceForecaster, data: RiskData, config,
     every = config.network_refit_every if model.kind == "neural" else config.refit_every
     blocks = [(config.min_train, n)] if not model.learns else schedule(n, config.min_train, every)
     context = RiskContext(seed=config.seed, verbose=config.verbose, log=log, name=name)
+    floor = FLOOR * float(np.mean(data.returns[:config.min_train] ** 2)) or 1e-16
     forecasts, path = [], ModelPath(name, model.title, model.kind, np.empty(0), float("nan"))
     for origin, stop in blocks:
         fitted = clone(model).fit(data.head(origin), context)
         last = stop == n
-        ahead = _check(fitted.predict(data if last else data.head(stop - 1), origin), stop - origin + last,
-                       model.title, f"forecasts from row {origin}")
-        inside = _check(fitted.predict(data.head(origin - 1), first_shock), origin - first_shock, model.title,
-                        "in-sample forecasts")
+        ahead, floored = _check(fitted.predict(data if last else data.head(stop - 1), origin), stop - origin + last,
+                                model.title, f"forecasts from row {origin}", floor)
+        inside, _ = _check(fitted.predict(data.head(origin - 1), first_shock), origin - first_shock, model.title,
+                           "in-sample forecasts", floor)
+        path.floored += floored
         shocks = data.returns[first_shock:origin] / np.sqrt(inside)
         nu = fitted.nu_ if fitted.nu_ is not None else student_t_nu(shocks)
         path.blocks.append(Block(origin, stop, shocks, float(nu), fitted.description_))
@@ -129,7 +138,7 @@ def walk_forward(models: dict[str, VarianceForecaster], data: RiskData, config, 
             if name == config.reference:
                 raise TrainingError(f"the reference model {name} failed: {reason}") from None
             failures[name] = reason
-            log(f"[warning] {name} left the comparison: {reason}")
+            log(f"[warning] {name} left the comparison: {reason}")  # once: the job does not repeat it
             continue
         log(f"[model] {name}: done in {paths[name].seconds:.1f} s")
     return paths, failures

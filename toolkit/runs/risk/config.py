@@ -25,8 +25,8 @@ class RiskConfig:
     """Settings of the risk run.
 
     Attributes:
-        models: Variance models, from :data:`MODELS`. Defaults to all but ``harx``, which
-            joins when ``exog_column`` is given.
+        models: Variance models, from :data:`MODELS` (the reference always runs, and yours
+            join). Defaults to all but ``harx``, which joins when ``exog_column`` is given.
         reference: The model every other is tested against (Diebold-Mariano on QLIKE).
             Defaults to ``"hist22"``, the 22-day historical variance.
         proxy: The variance proxy forecasts are scored against and trained on. Defaults to
@@ -96,7 +96,7 @@ class RiskConfig:
 
         models = tuple(dict.fromkeys(str(m).strip().lower().replace("-", "_") for m in self.models if str(m).strip()))
         unknown = [m for m in models if m not in MODELS]
-        if unknown or not models:
+        if unknown:
             raise UsageError(f"models must be from {', '.join(MODELS)}. Received: {', '.join(unknown) or 'none'}")
         reference = str(self.reference).strip().lower()
         if reference not in MODELS or reference in ("lstm",):
@@ -135,5 +135,5 @@ class RiskConfig:
         if self.max_rows and self.max_rows < self.min_train + 250:
             raise UsageError(f"max_rows must leave at least 250 forecast days after min_train={self.min_train:,}. "
                              f"Received: max_rows={self.max_rows:,}")
-        return replace(self, models=models, reference=reference, levels=tuple(sorted(float(v) for v in levels)),
+        return replace(self, models=models, reference=reference, levels=tuple(sorted({float(v) for v in levels})),
                        calendar=check_calendar(self.calendar), exog_column=str(self.exog_column or "").strip())

@@ -59,10 +59,17 @@ def prepare(frame: pd.DataFrame, config) -> PreparedData:
         if same > FAKE_OPEN_SHARE:
             notes.append(f"the Open equals the previous Close on {same:.0%} of days (not a real open), so the "
                          "proxies that read the Open mix in the overnight move; parkinson reads High and Low only")
-    try:
-        series = {role: variance_proxy(frame, kind).to_numpy()[1:] for role, kind in chosen.items()}
-    except ValueError as err:
-        raise DataError(f"the bars cannot give a variance proxy: {err}") from None
+    series = {}
+    for role, kind in chosen.items():
+        try:
+            series[role] = variance_proxy(frame, kind).to_numpy()[1:]
+        except ValueError as err:
+            if kind == "close_to_close":
+                raise DataError(f"the closes cannot give a variance proxy: {err}") from None
+            # A bad bar (a High below the Close) must not cost the run: squared returns need the closes only.
+            notes.append(f"the {role.replace('_', ' ')} is close-to-close instead of {kind.replace('_', '-')}: {err}")
+            chosen[role] = "close_to_close"
+            series[role] = variance_proxy(frame, "close_to_close").to_numpy()[1:]
     returns = np.diff(np.log(frame["Close"].to_numpy(dtype="float64")))
     exog = None
     if config.exog_column:

@@ -74,8 +74,6 @@ def risk_job(request, config: RiskConfig, out_dir, *, models: dict | None = None
     path = write_science_report(result, out_dir)
     for line in result.metrics["verdict"]:
         log(f"[result] {line}")
-    for warning in result.warnings:
-        log(f"[warning] {warning}")
     log(f"[done] report: {path}  ({time.perf_counter() - started:.1f} s)")
     return path, result
 

@@ -55,8 +55,13 @@ def _from_reference(name: str, reference: str, params: dict, base: Path | None, 
             return target(**params)
         if isinstance(target, VarianceForecaster):
             return clone(target).set_params(**params) if params else clone(target)
+        if isinstance(target, type):
+            raise UsageError(f"model {name!r}: the class {where} is not a VarianceForecaster "
+                             "(toolkit.forecasters.variance); subclass it, or give a Keras builder function")
         if callable(target):
             return KerasVarianceForecaster(target, **params)
+    except UsageError:
+        raise
     except (TypeError, ValueError) as err:
         raise UsageError(f"model {name!r} ({where}): {' '.join(str(err).split())}") from None
     raise UsageError(f"model {name!r}: {where} is neither a VarianceForecaster nor a Keras builder function. "
@@ -72,7 +77,7 @@ def resolve_models(config, models: dict | None = None, *, base: Path | None = No
     lineup = {name: builtin_model(name, config) for name in config.lineup()}
     for name, model in (models or {}).items():
         check_name(name)
-        if name in lineup:
+        if name in lineup or name in MODELS:
             raise UsageError(f"model {name!r} is a built-in model's name ({', '.join(MODELS)}); choose another")
         if isinstance(model, dict):
             params = {k: v for k, v in model.items() if k != "builder"}

@@ -32,8 +32,8 @@ def _volatility_section(prepared, config, paths, scores, network_vs_har) -> Sect
           1e4 * rows[n]["mincer_zarnowitz"]["a"], rows[n]["mincer_zarnowitz"]["b"],
           rows[n]["mincer_zarnowitz"]["r2"], _p(rows[n]["mincer_zarnowitz"]["p_value"])]
          for n in scores["ranking"]],
-        caption=f"Lower QLIKE is better ({'Patton' if scores['normalised_qlike'] else 'ln(forecast) + proxy / forecast'}"
-                f" form{'' if scores['normalised_qlike'] else ', as some proxies are 0; differences are the same'}). "
+        caption="Lower QLIKE is better: the mean of ln(forecast) + proxy / forecast, Patton's QLIKE less a term of "
+                "the proxy alone (the same differences and ranks; a proxy of 0 is allowed). "
                 f"DM: Diebold-Mariano on QLIKE against {rows[config.reference]['title']}, Newey-West variance, "
                 f"Holm-adjusted across models. MCS: Hansen-Lunde-Nason p-value, in the set above "
                 f"{config.mcs_size:g}. MZ: proxy = a + b forecast, HAC errors; p tests a = 0 and b = 1 jointly.")
@@ -54,20 +54,21 @@ def _volatility_section(prepared, config, paths, scores, network_vs_har) -> Sect
 
 
 def _var_section(prepared, config, paths, scores, rows, forecasts) -> Section:
-    header = ["model", "method", "expected", "violations", "Kupiec p", "independence p", "cond. coverage p",
-              "zone (last 250)", "ES p (McNeil-Frey)", "held"]
     tables = []
     for level in sorted(config.levels, reverse=True):
+        header = [f"model ({level:.0%} VaR)", "method", "expected", "violations", "Kupiec p", "independence p",
+                  "cond. coverage p", "Basel zone (last 250)", "ES p (McNeil-Frey)", "held"]
         body = []
         for name in scores["ranking"]:
             for method in VAR_METHODS:
                 r = rows[name, method, level]
                 body.append([paths[name].title, _method(method), r["expected"], r["violations"], _p(r["kupiec_p"]),
                              _p(r["independence_p"]), _p(r["conditional_coverage_p"]),
-                             f"{r['zone']} ({r['zone_violations']})", _p(r["es_p"]), "yes" if r["passes"] else "no"])
+                             f"{r['zone']} ({r['zone_violations']})" if r["zone"] else "—", _p(r["es_p"]),
+                             "yes" if r["passes"] else "no"])
         tables.append(Table(header, body, caption=f"{level:.0%} VaR. Held: Kupiec and Christoffersen independence p "
                                                   "above 0.05. Zone: the Basel traffic light of the last 250 days "
-                                                  "(violations in brackets). ES p: McNeil and Frey's bootstrap, one-sided "
+                                                  "(violations in brackets), for the 99% VaR it was made for. ES p: McNeil and Frey's bootstrap, one-sided "
                                                   "(low: the ES understates the tail)."))
     section = Section("Value-at-Risk backtests", tables=tables,
                       text="VaR and expected shortfall of the daily log return from each variance forecast: normal, "
@@ -75,10 +76,14 @@ def _var_section(prepared, config, paths, scores, rows, forecasts) -> Section:
                            "training returns at each refit), filtered historical simulation of those returns, and a "
                            f"split-conformal quantile of the last {config.calibration_days} standardised returns.")
     best, level = scores["ranking"][0], max(config.levels)
-    returns, var = prepared.data.returns[config.min_train:], forecasts[best, "student_t", level].var
+    held = [m for m in VAR_METHODS if rows[best, m, level]["passes"]]
+    method = held[0] if held else "student_t"
+    returns, var = prepared.data.returns[config.min_train:], forecasts[best, method, level].var
     figure = var_band_figure(prepared.dates[config.min_train:], returns, var,
-                             f"{paths[best].title}: {level:.0%} VaR (Student-t) and its violations")
-    section.figure(figure, f"{int(np.sum(-returns > var))} violations of {len(var) * (1 - level):.1f} expected.")
+                             f"{paths[best].title}: {level:.0%} VaR ({_method(method)}) and its violations")
+    section.figure(figure, f"The best model's {level:.0%} VaR by {_method(method)}, which "
+                           f"{'held' if held else 'failed (no method held)'}: {int(np.sum(-returns > var))} violations "
+                           f"of {len(var) * (1 - level):.1f} expected.")
     return section
 
 
@@ -104,31 +109,35 @@ def _yearly_section(prepared, config, paths, by_year, series) -> Section:
                                                                             "alone (a crisis year tests the tails).")])
 
 
-def _tomorrow_section(paths, scores, forecasts, config, tomorrow, calendar, calendar_note) -> Section:
+def _tomorrow_section(paths, scores, rows, forecasts, config, tomorrow, calendar, calendar_note) -> Section:
     top = max(config.levels)
     header = ["model", "volatility (%)", "annualised (%)"]
     for level in sorted(config.levels, reverse=True):
         header += [f"VaR {level:.0%} {_method(m)} (%)" for m in VAR_METHODS]
-    header.append(f"ES {top:.0%} conformal (%)")
+    header += [f"ES {top:.0%} conformal (%)", f"held at {top:.0%}"]
     body = []
     for name in scores["ranking"]:
         sigma = float(np.sqrt(paths[name].tomorrow))
         row = [paths[name].title, 100 * sigma, ANNUAL * sigma]
         for level in sorted(config.levels, reverse=True):
             row += [100 * forecasts[name, m, level].var_tomorrow for m in VAR_METHODS]
-        body.append(row + [100 * forecasts[name, "conformal", top].es_tomorrow])
+        held = ", ".join(_method(m) for m in VAR_METHODS if rows[name, m, top]["passes"]) or "none"
+        body.append(row + [100 * forecasts[name, "conformal", top].es_tomorrow, held])
     text = (f"For {tomorrow.date()}, the next session on the {calendar} calendar"
             + (f" ({calendar_note})" if calendar_note else "")
             + ", from each model's latest refit: the one-day volatility, and the loss (percent of log return) "
-              "the VaR says is exceeded with 1% or 5% probability. Trust the methods whose backtest held above.")
+              "the VaR says is exceeded with 1% or 5% probability. The last column names the methods whose backtest "
+              "held: trust those.")
     return Section("Tomorrow", text=text, tables=[Table(header, body)])
 
 
-def _models_section(paths, failures) -> Section:
-    body = [[p.title, p.kind, len(p.blocks), p.seconds, p.blocks[-1].description or "—"] for p in paths.values()]
-    section = Section("Models", tables=[Table(["model", "kind", "fits", "seconds", "latest fit"], body)])
-    for name, reason in failures.items():
-        section.notes.append(f"{name} left the comparison: {reason}")
+def _models_section(paths) -> Section:
+    body = [[p.title, p.kind, len(p.blocks), p.seconds, p.floored, p.blocks[-1].description or "—"]
+            for p in paths.values()]
+    section = Section("Models", tables=[Table(["model", "kind", "fits", "seconds", "forecasts floored", "latest fit"],
+                                              body)])
+    section.notes.append("Forecasts floored: variance forecasts of exactly 0 (e.g. a historical variance over stale "
+                         "prices) raised to a millionth of the mean squared return before the first forecast.")
     return section
 
 
@@ -151,15 +160,17 @@ def build_sections(*, prepared, config, paths, scores, rows, forecasts, network_
     sigma = float(np.sqrt(paths[best].tomorrow))
     by_method = ", ".join(f"{100 * forecasts[best, m, level].var_tomorrow:.2f}% {_method(m)} "
                           f"({'held' if rows[best, m, level]['passes'] else 'failed'})" for m in VAR_METHODS)
-    lines.append(f"Tomorrow ({tomorrow.date()}): {scores['models'][best]['title']} forecasts a volatility of "
+    when = f"{tomorrow.date()}" + (", the next business day; --calendar names an exchange" if calendar == "business-days"
+                                   else f", the next {calendar} session")
+    lines.append(f"Tomorrow ({when}): {scores['models'][best]['title']} forecasts a volatility of "
                  f"{100 * sigma:.2f}% ({ANNUAL * sigma:.1f}% annualised); its {level:.0%} VaR: {by_method}.")
     summary = " ".join(lines)
     sections = [
         _volatility_section(prepared, config, paths, scores, network_vs_har),
         _var_section(prepared, config, paths, scores, rows, forecasts),
         _yearly_section(prepared, config, paths, by_year, series),
-        _tomorrow_section(paths, scores, forecasts, config, tomorrow, calendar, calendar_note),
-        _models_section(paths, failures),
+        _tomorrow_section(paths, scores, rows, forecasts, config, tomorrow, calendar, calendar_note),
+        _models_section(paths),
     ]
     warnings = [f"{n} left the comparison: {reason}" for n, reason in failures.items()]
     metrics = {

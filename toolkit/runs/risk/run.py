@@ -89,8 +89,7 @@ def run_risk(frame: pd.DataFrame, config: RiskConfig | None = None, *, models: d
         network_vs_har=network_vs_har, failures=failures, name=name, tomorrow=tomorrow,
         calendar=calendar_name, calendar_note=calendar_note)
     seconds = {"walk-forward": walked - started, "scoring and backtests": time.perf_counter() - walked}
-    for model_name, path in paths.items():
-        seconds[f"model {model_name}"] = path.seconds
+    metrics["model_seconds"] = {model_name: path.seconds for model_name, path in paths.items()}
     return RiskResult(kind="risk", title=f"Risk forecasts: {name}", summary=summary, sections=sections,
                       metrics=metrics, config={}, warnings=warnings + prepared.notes, seconds=seconds,
                       quick=config.quick, dates=prepared.dates[m:], returns=returns, proxy=proxy, paths=paths,

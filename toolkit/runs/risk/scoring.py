@@ -16,12 +16,16 @@ STATISTICAL_FAMILY = ("garch", "garch_t", "gjr", "gjr_t", "egarch", "egarch_t", 
 def score(paths: dict, proxy: np.ndarray, config) -> dict:
     """Per model: mean QLIKE and MSE, the DM test on QLIKE against the reference (Holm-adjusted
     across models), the Mincer-Zarnowitz regression, and the MCS p-value; plus the ranking."""
-    normalised = bool((proxy > 0).all())
-    losses = {name: qlike(proxy, p.variance, normalised=normalised) for name, p in paths.items()}
+    # One form for every series (a proxy of 0, an unchanged close, is allowed in it): ln(forecast) +
+    # proxy / forecast, Patton's QLIKE less a term of the proxy alone, so differences and ranks are his.
+    losses = {name: qlike(proxy, p.variance, normalised=False) for name, p in paths.items()}
     reference = losses[config.reference]
     tests = {name: diebold_mariano_losses(loss, reference) for name, loss in losses.items() if name != config.reference}
     adjusted = holm({name: t.p_value for name, t in tests.items()})
-    mcs = model_confidence_set(pd.DataFrame(losses), size=config.mcs_size, seed=config.seed)
+    if len(losses) > 1:
+        mcs = model_confidence_set(pd.DataFrame(losses), size=config.mcs_size, seed=config.seed)
+    else:  # one model left: the set is that model
+        mcs = {name: 1.0 for name in losses}
     rows = {}
     for name, path in paths.items():
         test = tests.get(name)
@@ -34,7 +38,7 @@ def score(paths: dict, proxy: np.ndarray, config) -> dict:
             "mincer_zarnowitz": mincer_zarnowitz(proxy, path.variance),
         }
     ranking = sorted(rows, key=lambda n: rows[n]["qlike"])
-    return {"normalised_qlike": normalised, "models": rows, "ranking": ranking, "losses": losses}
+    return {"models": rows, "ranking": ranking, "losses": losses}
 
 
 def pairwise(losses: dict, name: str, other: str) -> dict:
@@ -56,6 +60,8 @@ def volatility_verdict(scores: dict, config, network_vs_har: dict | None) -> lis
     members = [rows[n]["title"] for n in ranking if rows[n]["in_mcs"]]
     lines = [f"Best volatility forecast by QLIKE: {rows[best]['title']} ({rows[best]['qlike']:.4f}); the "
              f"{1 - config.mcs_size:.0%} model confidence set holds {', '.join(members)}."]
+    if len(rows) == 1:
+        return lines
     beating = [n for n in ranking if rows[n]["beats_reference"]]
     if beating:
         lines.append(f"Beat the {ref_title} on QLIKE (Diebold-Mariano, Holm-adjusted p < 0.05): "
