@@ -159,7 +159,7 @@ def test_help_lists_the_forecast_options(capsys):
         assert flag in out
 
 
-def test_models_lists_every_builder_with_its_parameters(capsys):
+def test_models_lists_every_builder_with_its_parameters_and_arguments(capsys):
     from toolkit.builders import registered
 
     assert main(["models"]) == 0
@@ -167,6 +167,28 @@ def test_models_lists_every_builder_with_its_parameters(capsys):
     for spec in registered():
         assert spec.name in out and spec.description in out
     assert "806,017" in out and "93,322" in out and "61,601" in out
+    assert main(["models", "stacked_lstm"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "stacked_lstm recurrent 806,017" in out and "window=60, n_features=1, units=256, dropout=0.4" in out
+    assert main(["models", "lstm"]) == 2
+    assert capsys.readouterr().err.startswith("toolkit: error: unknown builder 'lstm'; choose from bernoulli_classifier")
+
+
+def test_the_models_catalogue_is_current():
+    from toolkit.builders.catalogue import build_catalogue, read_catalogue
+
+    assert read_catalogue() == build_catalogue(), "run python -m toolkit.builders.catalogue to rewrite it"
+
+
+def test_models_answers_fast_without_keras_and_a_closed_pipe_is_quiet():
+    script = ("import sys, time\nfrom toolkit.cli import main\nstarted = time.perf_counter()\n"
+              "code = main(['models'])\nprint(code, time.perf_counter() - started, 'keras' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    code, seconds, keras_loaded = done.stdout.split()[-3:]
+    assert code == "0" and float(seconds) < 2 and keras_loaded == "False", done.stdout[-300:]
+    piped = subprocess.run(f"{sys.executable} -m toolkit.cli models | head -1", shell=True, capture_output=True,
+                           text=True, timeout=60)
+    assert piped.stdout.startswith("name") and piped.stderr == ""
 
 
 def test_run_forecast_pipeline_file_quick(tmp_path):

@@ -312,25 +312,42 @@ def _compare(args) -> int:
 
 
 def _add_models(commands) -> None:
-    p = commands.add_parser("models", help="list the model builders: name, family, description, parameters",
-                            description="List every registered builder with its parameter count at defaults.")
-    add_backend(p)
+    p = commands.add_parser("models", help="list the model builders: name, family, parameters, description, arguments",
+                            description="List every registered builder with its parameter count at the defaults (the "
+                            "same on every Keras backend) and its arguments; name builders to see only those.")
+    p.add_argument("names", nargs="*", metavar="NAME", help="builders to show (default: all)")
     p.set_defaults(handler=_models)
 
 
+def _wrapped(text: str, indent: str, width: int = 100) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
 def _models(args) -> int:
-    from toolkit.backend import label, select_backend
+    import json
 
-    select_backend(args.backend)
-    from toolkit.builders import registered
+    from toolkit.errors import UsageError
 
-    rows = [(spec.name, spec.family, f"{spec.build().count_params():,}", spec.description)
-            for spec in registered()]
-    widths = [max(len(row[i]) for row in rows + [("name", "family", "parameters", "")]) for i in range(3)]
-    print(f"Keras backend: {label()}")
-    print(f"{'name':<{widths[0]}}  {'family':<{widths[1]}}  {'parameters':>{widths[2]}}  description")
-    for name, family, params, description in rows:
-        print(f"{name:<{widths[0]}}  {family:<{widths[1]}}  {params:>{widths[2]}}  {description}")
+    # Written from the registry by toolkit.builders.catalogue (a test keeps it current); read here as
+    # a file, since importing toolkit.builders imports Keras.
+    entries = json.loads((Path(__file__).with_name("builders") / "catalogue.json").read_text(encoding="utf-8"))
+    known = {e["name"]: e for e in entries}
+    unknown = [n for n in args.names if n not in known]
+    if unknown:
+        raise UsageError(f"unknown builder {', '.join(map(repr, unknown))}; choose from {', '.join(sorted(known))}")
+    shown = [known[n] for n in args.names] if args.names else entries
+    widths = [max(len(e[k]) for e in shown + [{"name": "name", "family": "family"}]) for k in ("name", "family")]
+    count = max(len(f"{e['parameters']:,}") for e in shown + [{"parameters": 0}])
+    count = max(count, len("parameters"))
+    print(f"{'name':<{widths[0]}}  {'family':<{widths[1]}}  {'parameters':>{count}}  description")
+    for e in shown:
+        print(f"{e['name']:<{widths[0]}}  {e['family']:<{widths[1]}}  {e['parameters']:>{count},}  {e['description']}")
+        arguments = ", ".join(k if v is None else f"{k}={v}" for k, v in e["arguments"].items())
+        print(_wrapped(arguments, " " * (widths[0] + 2)))
+    print("Parameters at the defaults, the same on every Keras backend. In Python: "
+          "toolkit.builders.get_builder(NAME).build(**arguments).")
     return 0
 
 
@@ -369,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("toolkit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (toolkit models | head): nothing is wrong, say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit would raise again
+        return 0
     except Terminated:
         print("toolkit: terminated (SIGTERM); nothing half-written was left", file=sys.stderr)
         return 143
