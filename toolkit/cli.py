@@ -316,6 +316,7 @@ def _add_models(commands) -> None:
                             description="List every registered builder with its parameter count at the defaults (the "
                             "same on every Keras backend) and its arguments; name builders to see only those.")
     p.add_argument("names", nargs="*", metavar="NAME", help="builders to show (default: all)")
+    add_backend(p)  # given, it is selected and named (importing Keras: a few seconds); the counts do not change
     p.set_defaults(handler=_models)
 
 
@@ -338,6 +339,11 @@ def _models(args) -> int:
     if unknown:
         raise UsageError(f"unknown builder {', '.join(map(repr, unknown))}; choose from {', '.join(sorted(known))}")
     shown = [known[n] for n in args.names] if args.names else entries
+    if args.backend is not None:
+        from toolkit.backend import label, select_backend
+
+        select_backend(args.backend)
+        print(f"Keras backend: {label()}")
     widths = [max(len(e[k]) for e in shown + [{"name": "name", "family": "family"}]) for k in ("name", "family")]
     count = max(len(f"{e['parameters']:,}") for e in shown + [{"parameters": 0}])
     count = max(count, len("parameters"))
