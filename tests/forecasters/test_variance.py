@@ -104,7 +104,7 @@ def test_garch_t_recovers_the_simulated_parameters_within_their_standard_errors(
         assert model.converged_ and model.nu_ == model.params_["nu"] and 0.95 < model.persistence_ < 1
         z.append([(model.params_[k] - v) / model.std_errors_[k] for k, v in truth.items()])
     z = np.array(z)  # (seeds, parameters): standard normal draws if the estimates and their errors are right
-    assert np.mean(np.abs(z) < 2) >= 0.85, z.round(2)  # measured 30 of 32
+    assert np.mean(np.abs(z) < 2) >= 0.85, z.round(2)  # measured 29 of 32
     assert (np.abs(z.mean(axis=0)) < 1).all(), z.mean(axis=0)
 
 
