@@ -69,11 +69,17 @@ def scores(actual, predicted, sigma) -> np.ndarray:
     return np.where((predicted > 0) & np.isfinite(log_error), log_error / sigma, np.inf)
 
 
+def conformal_rank(n: int, level: float) -> int:
+    """``ceil((n + 1) * level)``: which smallest of ``n`` scores is the conformal quantile (a
+    product that is whole up to rounding counts as whole)."""
+    return math.ceil((n + 1) * level - 1e-9)
+
+
 def conformal_quantile(values, level: float) -> float:
     """The ``ceil((n + 1) * level)``-th smallest of ``values``: ``inf`` when that exceeds ``n``."""
     values = np.asarray(values, dtype="float64")
     n = len(values)
-    k = math.ceil((n + 1) * level - 1e-9)
+    k = conformal_rank(n, level)
     if n == 0 or k > n:
         return math.inf
     if k < 1:

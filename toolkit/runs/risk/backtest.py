@@ -23,8 +23,8 @@ from toolkit.forecasters.base import clone
 from toolkit.forecasters.variance import RiskContext, RiskData, VarianceForecaster
 from toolkit.runs.risk.config import FIRST_SHOCK
 
-#: Variance forecasts of exactly 0 (a historical variance over stale prices) are raised to this
-#: share of the mean squared return before the first forecast: QLIKE needs a positive forecast.
+#: Variance forecasts below this share of the mean squared return before the first forecast (0,
+#: say, from a historical variance over stale prices) are raised to it: QLIKE needs a positive one.
 FLOOR = 1e-6
 
 
@@ -80,7 +80,7 @@ def student_t_nu(shocks: np.ndarray) -> float:
 
 
 def _check(values: np.ndarray, expected: int, title: str, what: str, floor: float) -> tuple[np.ndarray, int]:
-    """The forecasts as floats, exact zeros raised to ``floor`` (and how many); refused when of
+    """The forecasts as floats, those below ``floor`` raised to it (and how many); refused when of
     the wrong length, negative or not finite."""
     values = np.asarray(values, dtype="float64").reshape(-1)
     if values.shape != (expected,) or not (np.isfinite(values).all() and (values >= 0).all()):

@@ -46,15 +46,13 @@ def risk_job(request, config: RiskConfig, out_dir, *, models: dict | None = None
     from toolkit.data.load import load_prices
     from toolkit.reports.science import write_science_report
     from toolkit.reports.writer import ensure_writable_dir
-    from toolkit.runs.forecast.backtest import library_versions
-    from toolkit.runs.risk.models import resolve_models
+    from toolkit.runs.risk.models import your_models
     from toolkit.runs.risk.run import run_risk
 
     started = time.perf_counter()
     config = config.validate()
     request.validate()
-    resolved = resolve_models(config, models, base=base, log=log)  # imports and checks every model first
-    extra = {name: resolved[name] for name in (models or {})}
+    extra = your_models(config, models, base=base, log=log)  # imports and checks every model first
     out_dir = ensure_writable_dir(out_dir)
     log(f"[data] loading {request.csv or request.ticker or '^GSPC (default)'} ...")
     prices = load_prices(request)
@@ -67,8 +65,6 @@ def risk_job(request, config: RiskConfig, out_dir, *, models: dict | None = None
     loaded = time.perf_counter()
     result = run_risk(bars_of(prices), config, models=extra, name=prov.name, calendar=calendar.name, log=log)
     result.seconds = {"data": loaded - started, **result.seconds}
-    result.versions = library_versions()
-    result.config = {key: value for key, value in asdict(config).items() if key != "verbose"}
     result.metrics["provenance"] = prov.as_dict()
     log("[report] writing ...")
     path = write_science_report(result, out_dir)

@@ -68,6 +68,14 @@ def _from_reference(name: str, reference: str, params: dict, base: Path | None, 
                      f"Received: {type(target).__name__}")
 
 
+def your_models(config, models: dict | None, *, base: Path | None = None,
+                log: Callable[[str], None] = print) -> dict[str, VarianceForecaster]:
+    """Your models resolved to objects, after every model of the run (the built-in ones too) is
+    checked: what a job hands :func:`~toolkit.runs.risk.run_risk` before any data is read."""
+    resolved = resolve_models(config, models, base=base, log=log)
+    return {name: resolved[name] for name in (models or {})}
+
+
 def resolve_models(config, models: dict | None = None, *, base: Path | None = None,
                    log: Callable[[str], None] = print) -> dict[str, VarianceForecaster]:
     """Every model of the run, by name, in report order: the built-in ones of ``config``, then

@@ -136,8 +136,8 @@ def _models_section(paths) -> Section:
             for p in paths.values()]
     section = Section("Models", tables=[Table(["model", "kind", "fits", "seconds", "forecasts floored", "latest fit"],
                                               body)])
-    section.notes.append("Forecasts floored: variance forecasts of exactly 0 (e.g. a historical variance over stale "
-                         "prices) raised to a millionth of the mean squared return before the first forecast.")
+    section.notes.append("Forecasts floored: variance forecasts below a millionth of the mean squared return before "
+                         "the first forecast (0, say, from a historical variance over stale prices) raised to it.")
     return section
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -57,6 +57,7 @@ def run_risk(frame: pd.DataFrame, config: RiskConfig | None = None, *, models: d
         TrainingError: When the reference model fails.
     """
     from toolkit.data.calendars import BUSINESS_DAYS, trading_days_after
+    from toolkit.runs.forecast.backtest import library_versions
     from toolkit.runs.risk.backtest import walk_forward
     from toolkit.runs.risk.data import prepare
     from toolkit.runs.risk.models import resolve_models
@@ -91,6 +92,7 @@ def run_risk(frame: pd.DataFrame, config: RiskConfig | None = None, *, models: d
     seconds = {"walk-forward": walked - started, "scoring and backtests": time.perf_counter() - walked}
     metrics["model_seconds"] = {model_name: path.seconds for model_name, path in paths.items()}
     return RiskResult(kind="risk", title=f"Risk forecasts: {name}", summary=summary, sections=sections,
-                      metrics=metrics, config={}, warnings=warnings + prepared.notes, seconds=seconds,
+                      metrics=metrics, config={key: value for key, value in asdict(config).items() if key != "verbose"},
+                      versions=library_versions(), warnings=warnings + prepared.notes, seconds=seconds,
                       quick=config.quick, dates=prepared.dates[m:], returns=returns, proxy=proxy, paths=paths,
                       var=forecasts)

@@ -73,12 +73,11 @@ def risk_universe_job(entries: list, config: RiskConfig, out_dir, executor, *, m
     from toolkit.reports.writer import ensure_writable_dir
     from toolkit.runs.forecast.backtest import library_versions
     from toolkit.runs.risk.job import bars_of
-    from toolkit.runs.risk.models import resolve_models
+    from toolkit.runs.risk.models import your_models
 
     started = time.perf_counter()
     config = config.validate()
-    resolved = resolve_models(config, models, base=base, log=log)  # every model checked before any data
-    extra = {name: resolved[name] for name in (models or {})}
+    extra = your_models(config, models, base=base, log=log)  # every model checked before any data
     out_dir = ensure_writable_dir(out_dir)
     tasks, failures, provenance = [], {}, {}
     for entry in entries:
@@ -104,8 +103,6 @@ def risk_universe_job(entries: list, config: RiskConfig, out_dir, executor, *, m
                 log(f"[{done.label}] failed: {done.error}")
                 continue
             result = done.value
-            result.versions = versions
-            result.config = {key: value for key, value in asdict(config).items() if key != "verbose"}
             result.metrics["provenance"] = provenance[done.label].as_dict()
             result.seconds = {"run": done.seconds, **result.seconds}
             reports[done.label] = write_science_report(result, out_dir)

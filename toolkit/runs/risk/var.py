@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from toolkit.evaluation.conformal import conformal_rank
 from toolkit.evaluation.risk_measures import filtered_historical_var_es, normal_var_es, student_t_var_es
 from toolkit.evaluation.var_backtest import christoffersen, kupiec_pof, mcneil_frey, traffic_light, violations
 from toolkit.runs.risk.backtest import ModelPath
@@ -52,7 +53,7 @@ def conformal_var_es(scores: np.ndarray, first: int, days: int, level: float) ->
     """
     windows = np.lib.stride_tricks.sliding_window_view(scores, days)[first - days:]  # rows first..n
     ordered = np.sort(windows, axis=1)
-    k = min(int(np.ceil((days + 1) * level)), days) - 1
+    k = min(conformal_rank(days, level), days) - 1
     q = ordered[:, k]
     tail = ordered[:, k:].mean(axis=1)
     return q, tail
