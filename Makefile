@@ -12,12 +12,16 @@ export PYTHONUNBUFFERED = 1
 JAX_STAMP := $(VENV)/.jax-stamp
 TORCH ?= torch==2.13.0
 
-.PHONY: install install-gpu install-jax install-torch browser forecast quick test bench bench-backends bench-coverage bench-science bench-universe clean
+.PHONY: install install-gpu install-jax install-torch browser forecast quick test bench bench-backends bench-coverage bench-peers bench-science bench-universe clean
 
 $(STAMP): setup.cfg pyproject.toml
+	@echo "== creating the virtual environment $(VENV) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
+	@echo "== upgrading pip"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "== installing toolkit and its libraries (TensorFlow CPU 274 MB, Keras, pandas, statsforecast, Optuna, arch, Ray, ..., about 1.5 GB on disk): 1-3 minutes from the package index"
+	$(BIN)/python -m pip install --quiet --progress-bar on -e '.[dev]'
+	@$(BIN)/python -c 'import importlib.metadata as m; have = {d.metadata["Name"].lower().replace("_", "-"): d.version for d in m.distributions()}; print("== installed:", ", ".join(f"{p} {have[p]}" for p in ("tensorflow-cpu", "tensorflow", "keras", "pandas", "statsforecast", "optuna", "arch", "ray") if p in have))'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -33,6 +37,7 @@ install-gpu: $(STAMP)
 
 # The other Keras backends (TensorFlow is the default and always installed).
 $(JAX_STAMP): $(STAMP)
+	@echo "== installing JAX (the second Keras backend the tests run on)"
 	$(BIN)/python -m pip install --quiet -e '.[jax]'
 	touch $(JAX_STAMP)
 
@@ -40,6 +45,7 @@ install-jax: $(JAX_STAMP)
 
 # TORCH=torch==<version> picks another build; the default is the CPU wheel this project is tested with.
 install-torch: $(STAMP)
+	@echo "== installing PyTorch ($(TORCH), CPU)"
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 
 # The main job on the bundled data, whatever the network: for live prices run
@@ -76,6 +82,7 @@ FLOAT64_TESTS := tests/builders/test_pde.py tests/training/test_pinn_training.py
 PARALLEL := -n auto --dist loadgroup
 
 test: $(STAMP) $(JAX_STAMP) browser
+	@echo "== the whole suite on tensorflow, $$(nproc 2>/dev/null || echo several) processes (about 8 minutes on 2 cores; a dot per test passed)"
 	$(BIN)/python -m pytest -q $(PARALLEL) $(ARGS)
 	@for backend in jax torch; do \
 	  if $(BIN)/python -c "import $$backend" 2>/dev/null; then \
@@ -102,6 +109,19 @@ bench-coverage: $(STAMP)
 bench-backends: $(STAMP) $(JAX_STAMP)
 	$(BIN)/python bench/bench_backends.py --forecast
 
+# The walk-forward against statsforecast's cross_validation and Darts' historical_forecasts.
+# Darts lives only in $(PEERS), a bench environment that sees .venv's packages (a .pth file).
+PEERS := .venv-peers
+DARTS ?= darts==0.48.1
+bench-peers: $(STAMP)
+	@test -x $(PEERS)/bin/python || { \
+	  echo "== making $(PEERS) with $(DARTS) for this bench only (it shares .venv's packages)"; \
+	  $(PYTHON) -m venv $(PEERS) && \
+	  echo "import site; site.addsitedir('$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')')" \
+	    > "$$($(PEERS)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/toolkit-venv.pth" && \
+	  $(PEERS)/bin/python -m pip install --quiet "$(DARTS)"; }
+	$(PEERS)/bin/python bench/bench_walk_forward.py
+
 bench-science: $(STAMP)
 	$(BIN)/python bench/bench_science.py
 
@@ -110,4 +130,4 @@ bench-universe: $(STAMP)
 	$(BIN)/python bench/bench_universe.py --tickers 4
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(PEERS) build *.egg-info .pytest_cache

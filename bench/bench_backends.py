@@ -11,7 +11,7 @@ median (steadier where one framework's epochs jitter) are both reported, with ra
 Forecast: the wall time of ``toolkit forecast --offline --quiet --backend NAME`` per backend
 (the README's default run), each its own process from start to exit.
 
-Run: .venv/bin/python bench/bench_backends.py [--samples 2560] [--epochs 3] [--forecast]
+Run: .venv/bin/python bench/bench_backends.py [--samples 2560] [--epochs 7] [--forecast]
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ import time
 
 WINDOW, UNITS, DENSE, BATCH = 60, 256, 64, 128
 BACKENDS = ("tensorflow", "jax", "torch")
+#: TensorFlow once more with Keras' own autotuned array pipeline (the toolkit's before):
+#: toolkit.input_pipelines explains the difference.
+AUTOTUNED = "tensorflow-autotuned"
 
 
 def _data(samples: int):
@@ -40,6 +43,8 @@ def _data(samples: int):
 
 def keras_worker(samples: int, epochs: int) -> dict:
     """Train the toolkit's builder on this process's backend; samples/s per epoch."""
+    import toolkit  # noqa: F401 - first, as in the CLI: its environment defaults apply to TensorFlow
+
     import keras
 
     from toolkit.builders import stacked_lstm
@@ -103,10 +108,14 @@ def _spawn(args: list[str], env: dict) -> dict:
 
 def throughput(samples: int, epochs: int) -> list[dict]:
     rows = []
-    for backend in [b for b in BACKENDS if importlib.util.find_spec(b)]:
-        env = {**os.environ, "KERAS_BACKEND": backend}
-        rows.append({"backend": backend, **_spawn(["--worker", "keras", "--samples", str(samples),
-                                                   "--epochs", str(epochs)], env)})
+    for backend in [AUTOTUNED] + [b for b in BACKENDS if importlib.util.find_spec(b)]:
+        env = {**os.environ, "KERAS_BACKEND": backend.split("-")[0]}
+        if backend == AUTOTUNED:
+            env["TOOLKIT_TF_DATA_AUTOTUNE"] = "1"
+        row = _spawn(["--worker", "keras", "--samples", str(samples), "--epochs", str(epochs)], env)
+        if backend == AUTOTUNED:
+            row["framework"] += " (Keras' autotuned tf.data pipeline)"
+        rows.append({"backend": backend, **row})
     if importlib.util.find_spec("torch"):
         rows.append({"backend": "plain-torch", **_spawn(["--worker", "torch", "--samples", str(samples),
                                                          "--epochs", str(epochs)], dict(os.environ))})
@@ -116,6 +125,8 @@ def throughput(samples: int, epochs: int) -> list[dict]:
         counted = row["epoch_seconds"][1:]
         row["samples_per_second"] = round(samples / min(counted), 1)
         row["median_samples_per_second"] = round(samples / statistics.median(counted), 1)
+        row["median_over_best_epoch"] = round(statistics.median(counted) / min(counted), 3)
+        row["slowest_over_best_epoch"] = round(max(counted) / min(counted), 3)
     for key in ("samples_per_second", "median_samples_per_second"):
         tf = next((r[key] for r in rows if r["backend"] == "tensorflow"), None)
         plain = next((r[key] for r in rows if r["backend"] == "plain-torch"), None)
@@ -147,7 +158,7 @@ def forecast_wall(backends) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=2560, help="training windows per epoch (default 2560)")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs per framework, the first not counted")
+    parser.add_argument("--epochs", type=int, default=7, help="epochs per framework, the first not counted (default 7)")
     parser.add_argument("--forecast", action="store_true", help="also time the default toolkit forecast per backend")
     parser.add_argument("--forecast-only", action="store_true", help="only the forecast wall times")
     parser.add_argument("--worker", choices=("keras", "torch"), help=argparse.SUPPRESS)

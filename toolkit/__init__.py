@@ -1,9 +1,13 @@
 """toolkit: Keras 3 builders, leak-free pipelines and honest reports for finance and science.
 
 Importing the package is cheap: TensorFlow loads only when a builder, training or a run
-needs it. The two environment defaults below keep TensorFlow's start-up quiet and its CPU
-numerics reproducible (oneDNN's reordered float sums differ run to run); set them yourself
-before importing to override.
+needs it. The environment default below keeps TensorFlow's start-up quiet (set it yourself
+before importing to override). TensorFlow's oneDNN kernels stay on, as TensorFlow ships them:
+they train the stacked LSTM about 15% faster on a CPU than its Eigen kernels, and a seeded
+run repeats bit for bit on the same machine with either (``bench/README.md``, "Same seed,
+same numbers"). On TensorFlow, Keras' pipeline for array inputs runs without
+tf.data autotuning, whose iterators stalled seconds at epoch boundaries
+(:mod:`toolkit.input_pipelines`; ``TOOLKIT_TF_DATA_AUTOTUNE=1`` keeps it).
 
 Saved toolkit models (``.keras`` files of custom layers and models) load with plain
 ``keras.models.load_model`` once ``toolkit`` is imported, before or after Keras: the
@@ -16,7 +20,6 @@ import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 __version__ = "0.1.0"
 
@@ -27,6 +30,9 @@ __all__ = ["DataError", "ToolkitError", "UsageError", "__version__"]
 
 def _register_with_keras() -> None:
     import toolkit.builders  # noqa: F401 - importing the builders registers every custom class
+    from toolkit.input_pipelines import steady_array_pipelines
+
+    steady_array_pipelines()
 
 
 class _AfterKerasImport(importlib.abc.MetaPathFinder):

@@ -41,6 +41,15 @@ def _default_out() -> Path:
     return Path(os.environ.get(REPORTS_ENV, "reports"))
 
 
+def _keras_progress(args) -> int:
+    """Keras' training progress: none with --quiet; on a terminal a bar that moves within each
+    epoch; otherwise (a log file, CI) one line per epoch, so a piped run is never silent for
+    longer than an epoch."""
+    if args.quiet:
+        return 0
+    return 1 if sys.stdout.isatty() else 2
+
+
 def _add_forecast(commands) -> None:
     from toolkit.runs.forecast.config import MODELS, TARGETS, ForecastConfig
 
@@ -132,7 +141,7 @@ def _forecast(args) -> int:
                             mc_samples=args.mc_samples,
                             epochs=ForecastConfig.epochs if args.epochs is None else args.epochs, batch_size=args.batch_size,
                             patience=args.patience, seed=args.seed, tune_trials=args.tune,
-                            tune_minutes=args.tune_minutes, verbose=0 if args.quiet else 2)
+                            tune_minutes=args.tune_minutes, verbose=_keras_progress(args))
     if args.quick:
         config = config.quick_profile()
         if args.epochs is not None:  # a value given on the command line beats the profile's
@@ -289,7 +298,7 @@ def _run(args) -> int:
     given = args.backend is not None
     select_backend(args.backend if given else pipeline.backend, "--backend" if given else f"{pipeline.path}: backend")
     PIPELINE_KINDS[pipeline.kind].run(pipeline, quick=args.quick, seed=args.seed,
-                                      out_dir=args.out or _default_out(), verbose=0 if args.quiet else 2)
+                                      out_dir=args.out or _default_out(), verbose=_keras_progress(args))
     return 0
 
 

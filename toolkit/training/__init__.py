@@ -75,6 +75,33 @@ class _StopOnNaN(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+#: Seconds between the lines a log gets from inside a long epoch (``verbose=2``).
+HEARTBEAT_SECONDS = 10.0
+
+
+class _Heartbeat(keras.callbacks.Callback):
+    """With one line per epoch (``verbose=2``, a log rather than a terminal), a line every
+    ``every`` seconds inside an epoch too, so that a long epoch is never a silence."""
+
+    def __init__(self, every: float):
+        super().__init__()
+        self.every = every
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._start = epoch, time.perf_counter()
+        self._last = self._start
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        if now - self._last < self.every:
+            return
+        self._last = now
+        steps = self.params.get("steps")
+        loss = (logs or {}).get("loss")
+        print(f"  epoch {self._epoch + 1}: batch {batch + 1}{f'/{steps}' if steps else ''}, "
+              f"{now - self._start:.0f} s" + ("" if loss is None else f", loss {float(loss):.4g}"), flush=True)
+
+
 def fit(
     model: keras.Model,
     x: np.ndarray,
@@ -100,7 +127,8 @@ def fit(
         batch_size: Defaults to 64.
         patience: Epochs without a better ``val_loss`` before stopping; ``None`` disables
             early stopping. Defaults to 5.
-        verbose: Keras progress: 0 silent, 1 bar, 2 one line per epoch. Defaults to 2.
+        verbose: Keras progress: 0 silent, 1 a bar moving within each epoch (for a terminal),
+            2 one line per epoch and one every 10 s within a longer epoch (for a log). Defaults to 2.
         callbacks: More Keras callbacks (e.g. a learning-rate schedule). Defaults to None.
         sample_weight: Weights of the samples, or of every step of every sequence
             (``(n, steps)``, e.g. 0 on warm-up steps). Defaults to None.
@@ -116,7 +144,7 @@ def fit(
     from toolkit.errors import TrainingError
 
     timer, nan_stop = EpochTimer(), _StopOnNaN()
-    callbacks = [timer, nan_stop, *(callbacks or [])]
+    callbacks = [timer, nan_stop, *(callbacks or []), *([_Heartbeat(HEARTBEAT_SECONDS)] if verbose == 2 else [])]
     stopper = None
     if validation_data is not None and patience is not None:
         stopper = keras.callbacks.EarlyStopping(

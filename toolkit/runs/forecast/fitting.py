@@ -124,6 +124,9 @@ def forecasts(fitted: FittedModels, data, parts: tuple[str, ...], *, intervals: 
     for name, model in list(fitted.models.items()):
         try:
             values = {part: checked_forecast(model, data, part) for part in parts}
+            if intervals and getattr(model, "interval_", None) == "mc-dropout":
+                log(f"[{name}] {model.mc_samples_} Monte Carlo dropout passes over the {parts[0]} part "
+                    f"({len(data.origin[parts[0]]):,} windows) for its own intervals ...")
             own = model.predict_interval(data, parts[0]) if intervals else {}
         except Exception as err:  # noqa: BLE001 - as in fitting: its own row fails
             if name == "naive":

@@ -1,0 +1,226 @@
+"""The same walk-forward backtest in the toolkit, in statsforecast and in Darts.
+
+The task: ^GSPC's bundled closes (5,030 days), the toolkit's five expanding folds (test
+blocks of 838 days, each fold fitted on the rows before its validation part), and a
+one-step forecast from every origin of every fold with the fold's fitted parameters.
+
+* **toolkit**: ``plan_forecast`` + ``run_folds`` (the forecast run's walk-forward, scoring,
+  validation forecasts and conformal inputs included; the final refit on all rows is not part
+  of a backtest and is left out).
+* **statsforecast**: its own ``StatsForecast.cross_validation`` per fold on the same rows:
+  ``refit=False`` (fit at the fold's first cutoff, then ``forward`` at every later window) for
+  AutoETS and AutoARIMA; drift and mean have no ``forward``, so ``refit=True`` (statsforecast
+  re-estimates them at every origin).
+* **Darts**: ``historical_forecasts`` per fold: fitted on the same rows, then
+  ``retrain=False`` for its AutoETS and AutoARIMA (the statsforecast models wrapped) and its
+  ``BlockRNNModel``; ``NaiveDrift`` and ``NaiveMean`` can only be refitted at every origin.
+* **A small network**: the toolkit's LSTM (16 units, window 20, 5 epochs) against Darts'
+  ``BlockRNNModel`` (LSTM, 16 units, input 20, 5 epochs, PyTorch), both trained per fold and
+  forecasting every origin with the fold's weights. Different pipelines (the toolkit's scales
+  on training rows and keeps its best validation epoch): seconds and MAE, not equal forecasts.
+
+ETS and ARIMA are the same statsforecast fits in all three, so their forecasts are compared
+origin by origin (largest difference in log price). Each library runs in its own process,
+one after the other in this one run. Darts is installed only for this bench, in its own
+environment beside ``.venv`` (``make bench-peers`` makes it; ``.venv``'s packages are shared).
+
+Run: make bench-peers   (or .venv-peers/bin/python bench/bench_walk_forward.py)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+FOLDS, WINDOW, UNITS, EPOCHS = 5, 20, 16, 5
+RESULTS = Path(__file__).parent / "results" / "walk_forward.json"
+
+
+def _prices():
+    from toolkit.data.bundled import find_bundled, read_bundled
+
+    return read_bundled(find_bundled("^GSPC"))
+
+
+def toolkit_worker(models: tuple[str, ...]) -> dict:
+    from toolkit.data import PriceRequest, load_prices
+    from toolkit.runs.forecast import ForecastConfig
+    from toolkit.runs.forecast.backtest import plan_forecast, run_folds
+
+    prices = load_prices(PriceRequest(ticker="^GSPC", offline=True))
+    config = ForecastConfig(folds=FOLDS, models=models, window=WINDOW, lstm_units=UNITS, dense_units=8,
+                            epochs=EPOCHS, patience=EPOCHS, mc_samples=0, verbose=0)
+    started = time.perf_counter()
+    plan = plan_forecast(prices, config, log=lambda line: None)
+    folds = run_folds(plan, log=lambda line: None)
+    seconds = time.perf_counter() - started
+    out = {"seconds": seconds, "folds": [], "series": np.log(plan.series).tolist()}
+    for fold in folds:
+        b = fold.bounds
+        out["folds"].append({"train_start": b.train_start, "train_end": b.train_end,
+                             "origins": fold.origin.tolist(), "actual": fold.actual[:, 0].tolist(),
+                             "log_forecasts": {name: np.log(p[:, 0]).tolist() for name, p in fold.predictions.items()}})
+    return out
+
+
+def statsforecast_worker(plan: dict) -> dict:
+    import pandas as pd
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA, AutoETS, HistoricAverage, RandomWalkWithDrift
+
+    y = np.asarray(plan["series"])
+    out = {"seconds": {}, "log_forecasts": {}}
+    groups = {"forward": ([AutoETS(model="ZZN", alias="ets"), AutoARIMA(seasonal=False, alias="arima")], False),
+              "refit": ([RandomWalkWithDrift(alias="drift"), HistoricAverage(alias="mean")], True)}
+    for label, (models, refit) in groups.items():
+        started = time.perf_counter()
+        for fold in plan["folds"]:
+            start, first, last = fold["train_start"], fold["train_end"], fold["origins"][-1]
+            values = y[start:last + 2]
+            frame = pd.DataFrame({"unique_id": "GSPC", "ds": np.arange(len(values)), "y": values})
+            windows = last + 1 - (first - 1)  # cutoffs first-1 .. last (rows relative to start)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cv = StatsForecast(models=models, freq=1).cross_validation(
+                    df=frame, h=1, n_windows=windows, step_size=1, refit=refit)
+            cutoff = cv["cutoff"].to_numpy() + start
+            keep = np.isin(cutoff, fold["origins"])
+            for model in models:
+                name = model.alias
+                out["log_forecasts"].setdefault(name, []).append(cv[name].to_numpy()[keep].tolist())
+        out["seconds"][label] = time.perf_counter() - started
+    return out
+
+
+def darts_worker(plan: dict) -> dict:
+    import logging
+
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
+    from darts import TimeSeries
+    from darts.models import BlockRNNModel, NaiveDrift, NaiveMean, StatsForecastAutoARIMA, StatsForecastAutoETS
+
+    y = np.asarray(plan["series"])
+    out = {"seconds": {}, "log_forecasts": {}, "versions": {}}
+    makers = {
+        "ets": (lambda: StatsForecastAutoETS(season_length=1, model="ZZN"), False),
+        "arima": (lambda: StatsForecastAutoARIMA(season_length=1, seasonal=False), False),
+        "drift": (NaiveDrift, True),
+        "mean": (NaiveMean, True),
+        "lstm": (lambda: BlockRNNModel(model="LSTM", input_chunk_length=WINDOW, output_chunk_length=1,
+                                       hidden_dim=UNITS, n_rnn_layers=1, dropout=0.0, n_epochs=EPOCHS,
+                                       batch_size=128, random_state=0,
+                                       pl_trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False,
+                                                          "enable_model_summary": False}), False),
+    }
+    for name, (make, retrain) in makers.items():
+        started = time.perf_counter()
+        for fold in plan["folds"]:
+            start, first, last = fold["train_start"], fold["train_end"], fold["origins"][-1]
+            values = y[start:last + 2]
+            if name == "lstm":  # log returns, standardised on the training rows
+                returns = np.diff(values)
+                mu, sd = returns[:first - start - 1].mean(), returns[:first - start - 1].std()
+                series = TimeSeries.from_values(((returns - mu) / sd).astype("float32"))
+                model = make()
+                model.fit(series[:first - start - 1], verbose=False)
+                fc = model.historical_forecasts(series, start=first - start - 1, start_format="position",
+                                                forecast_horizon=1, stride=1, retrain=False,
+                                                last_points_only=True, verbose=False)
+                # a forecast at returns position p is made from prices up to p (origin p + start)
+                origin = np.arange(first - 1, first - 1 + len(fc)) + 0
+                log_fc = values[origin - start] + fc.values()[:, 0] * sd + mu
+            else:
+                series = TimeSeries.from_values(values)
+                model = make()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    if not retrain:
+                        model.fit(series[:first - start])
+                    fc = model.historical_forecasts(series, start=first - start, start_format="position",
+                                                    forecast_horizon=1, stride=1, retrain=retrain,
+                                                    last_points_only=True, verbose=False)
+                origin = np.arange(first - 1, first - 1 + len(fc)) + start
+                log_fc = fc.values()[:, 0]
+            keep = np.isin(origin, fold["origins"])
+            out["log_forecasts"].setdefault(name, []).append(log_fc[keep].tolist())
+        out["seconds"][name] = time.perf_counter() - started
+    import darts
+
+    out["versions"]["darts"] = darts.__version__
+    return out
+
+
+def _spawn(python: str, args: list[str], stdin: str | None = None) -> dict:
+    done = subprocess.run([python, __file__, *args], input=stdin, capture_output=True, text=True,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    if done.returncode != 0:
+        raise SystemExit(f"{args} failed: {done.stderr.strip()[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _mae(plan: dict, name: str, forecasts: list[list[float]]) -> float:
+    errors = [np.exp(np.asarray(f)) - np.asarray(fold["actual"]) for fold, f in zip(plan["folds"], forecasts)]
+    return float(np.mean(np.abs(np.concatenate(errors))))
+
+
+def _largest_difference(a: list[list[float]], b: list[list[float]]) -> float:
+    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(a, b))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", choices=("toolkit-stats", "toolkit-lstm", "statsforecast", "darts"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        if args.worker.startswith("toolkit"):
+            models = ("lstm",) if args.worker == "toolkit-lstm" else ("drift", "mean_return", "ets", "arima")
+            result = toolkit_worker(models)
+        else:
+            plan = json.loads(sys.stdin.read())
+            result = (statsforecast_worker if args.worker == "statsforecast" else darts_worker)(plan)
+        print(json.dumps(result))
+        return
+    python = sys.executable
+    stats = _spawn(python, ["--worker", "toolkit-stats"])
+    plan = {"series": stats["series"], "folds": [{k: f[k] for k in ("train_start", "train_end", "origins", "actual")}
+                                                 for f in stats["folds"]]}
+    lstm = _spawn(python, ["--worker", "toolkit-lstm"])
+    sf = _spawn(python, ["--worker", "statsforecast"], json.dumps(plan))
+    darts = _spawn(python, ["--worker", "darts"], json.dumps(plan))
+    toolkit_fc = {name: [f["log_forecasts"][key] for f in stats["folds"]]
+                  for name, key in (("ets", "ets"), ("arima", "arima"), ("drift", "drift"), ("mean", "mean_return"))}
+    toolkit_fc["lstm"] = [f["log_forecasts"]["lstm"] for f in lstm["folds"]]
+    origins = sum(len(f["origins"]) for f in plan["folds"])
+    rows = {
+        "toolkit": {"drift, mean, ETS, ARIMA (s)": stats["seconds"], "LSTM (s)": lstm["seconds"]},
+        "statsforecast cross_validation": {"ETS, ARIMA (s)": sf["seconds"]["forward"],
+                                           "drift, mean (s)": sf["seconds"]["refit"]},
+        "Darts historical_forecasts": {"ETS, ARIMA (s)": darts["seconds"]["ets"] + darts["seconds"]["arima"],
+                                       "drift, mean (s)": darts["seconds"]["drift"] + darts["seconds"]["mean"],
+                                       "LSTM (s)": darts["seconds"]["lstm"]},
+    }
+    mae = {lib: {name: _mae(plan, name, fc[name]) for name in fc}
+           for lib, fc in (("toolkit", toolkit_fc), ("statsforecast", sf["log_forecasts"]),
+                           ("Darts", darts["log_forecasts"]))}
+    equal = {f"{name}: toolkit vs {lib}": _largest_difference(toolkit_fc[name], fc[name])
+             for name in ("ets", "arima", "drift", "mean")
+             for lib, fc in (("statsforecast", sf["log_forecasts"]), ("Darts", darts["log_forecasts"]))}
+    report = {"origins": origins, "folds": FOLDS, "cpus": os.cpu_count(), "seconds": rows,
+              "test_mae_points": mae, "largest_log_forecast_difference": equal, "darts": darts["versions"]}
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
