@@ -112,7 +112,7 @@ bench-backends: $(STAMP) $(JAX_STAMP)
 # The walk-forward against statsforecast's cross_validation and Darts' historical_forecasts.
 # Darts lives only in $(PEERS), a bench environment that sees .venv's packages (a .pth file).
 PEERS := .venv-peers
-DARTS ?= darts==0.48.1
+DARTS ?= darts[torch]==0.48.1
 bench-peers: $(STAMP)
 	@test -x $(PEERS)/bin/python || { \
 	  echo "== making $(PEERS) with $(DARTS) for this bench only (it shares .venv's packages)"; \

@@ -12,7 +12,7 @@ one-step forecast from every origin of every fold with the fold's fitted paramet
   AutoETS and AutoARIMA; drift and mean have no ``forward``, so ``refit=True`` (statsforecast
   re-estimates them at every origin).
 * **Darts**: ``historical_forecasts`` per fold: fitted on the same rows, then
-  ``retrain=False`` for its AutoETS and AutoARIMA (the statsforecast models wrapped) and its
+  ``retrain=False`` for its ``AutoETS`` and ``AutoARIMA`` (statsforecast's models, wrapped) and its
   ``BlockRNNModel``; ``NaiveDrift`` and ``NaiveMean`` can only be refitted at every origin.
 * **A small network**: the toolkit's LSTM (16 units, window 20, 5 epochs) against Darts'
   ``BlockRNNModel`` (LSTM, 16 units, input 20, 5 epochs, PyTorch), both trained per fold and
@@ -106,13 +106,13 @@ def darts_worker(plan: dict) -> dict:
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
     logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
     from darts import TimeSeries
-    from darts.models import BlockRNNModel, NaiveDrift, NaiveMean, StatsForecastAutoARIMA, StatsForecastAutoETS
+    from darts.models import AutoARIMA, AutoETS, BlockRNNModel, NaiveDrift, NaiveMean
 
     y = np.asarray(plan["series"])
     out = {"seconds": {}, "log_forecasts": {}, "versions": {}}
     makers = {
-        "ets": (lambda: StatsForecastAutoETS(season_length=1, model="ZZN"), False),
-        "arima": (lambda: StatsForecastAutoARIMA(season_length=1, seasonal=False), False),
+        "ets": (lambda: AutoETS(season_length=1, model="ZZN"), False),
+        "arima": (lambda: AutoARIMA(season_length=1, seasonal=False), False),
         "drift": (NaiveDrift, True),
         "mean": (NaiveMean, True),
         "lstm": (lambda: BlockRNNModel(model="LSTM", input_chunk_length=WINDOW, output_chunk_length=1,
