@@ -14,10 +14,12 @@ Saved toolkit models (``.keras`` files of custom layers and models) load with pl
 toolkit's serialisable classes are registered as soon as Keras itself is imported.
 """
 
+import contextlib
 import importlib.abc
 import importlib.util
 import os
 import sys
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -56,7 +58,71 @@ class _AfterKerasImport(importlib.abc.MetaPathFinder):
         return spec
 
 
+#: What TensorFlow writes to stderr as it loads with oneDNN on, before its logging starts (so
+#: TF_CPP_MIN_LOG_LEVEL cannot hide it): two lines, twice.
+_ONEDNN_BANNER = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+                  "oneDNN custom operations are on.")
+
+
+@contextlib.contextmanager
+def _without_onednn_banner():
+    """Hold back what the process writes to stderr while TensorFlow loads, then pass it on
+    without TensorFlow's oneDNN banner: a one-line error stays one line."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no file descriptor 2 to borrow
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            text = held.read().decode(errors="replace")
+            kept = [line for line in text.splitlines(keepends=True) if not any(b in line for b in _ONEDNN_BANNER)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+
+
+class _QuietTensorFlowStart(importlib.abc.MetaPathFinder):
+    """Loads TensorFlow inside :func:`_without_onednn_banner` (unless TF_CPP_MIN_LOG_LEVEL=0 asks
+    for every message)."""
+
+    _finding = False
+
+    def find_spec(self, name, path=None, target=None):
+        # Stays in place until TensorFlow actually loads: a mere find_spec (is it installed?)
+        # must not use it up.
+        if name != "tensorflow" or self._finding:
+            return None
+        self._finding = True
+        try:
+            spec = importlib.util.find_spec("tensorflow")
+        finally:
+            self._finding = False
+        if spec is None or spec.loader is None or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module):
+            if self in sys.meta_path:
+                sys.meta_path.remove(self)
+            with _without_onednn_banner():
+                execute(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
 if "keras" in sys.modules:
     _register_with_keras()
 elif not any(isinstance(finder, _AfterKerasImport) for finder in sys.meta_path):
     sys.meta_path.insert(0, _AfterKerasImport())
+if "tensorflow" not in sys.modules and not any(isinstance(f, _QuietTensorFlowStart) for f in sys.meta_path):
+    sys.meta_path.insert(0, _QuietTensorFlowStart())

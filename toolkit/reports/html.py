@@ -8,6 +8,8 @@ import io
 import jinja2
 from matplotlib.figure import Figure
 
+from toolkit.devices import REPRODUCIBILITY
+
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("toolkit.reports", "templates"),
     autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"), default=True),
@@ -75,6 +77,7 @@ _ENV.filters["pct"] = _percent
 _ENV.filters["fixed"] = _fixed
 _ENV.filters["words"] = _words
 _ENV.globals["column_decimals"] = column_decimals
+_ENV.globals["reproducibility"] = REPRODUCIBILITY
 
 
 def figure_to_data_uri(figure: Figure, dpi: int = 110) -> str:
