@@ -9,15 +9,18 @@ one-step forecast from every origin of every fold with the fold's fitted paramet
   of a backtest and is left out).
 * **statsforecast**: its own ``StatsForecast.cross_validation`` per fold on the same rows:
   ``refit=False`` (fit at the fold's first cutoff, then ``forward`` at every later window) for
-  AutoETS and AutoARIMA; drift and mean have no ``forward``, so ``refit=True`` (statsforecast
-  re-estimates them at every origin).
+  AutoETS and AutoARIMA; ``RandomWalkWithDrift`` has no ``forward``, so ``refit=True``
+  (re-estimated at every origin, where the toolkit's drift on log prices, ``mean_return``,
+  keeps the fold's).
 * **Darts**: ``historical_forecasts`` per fold: fitted on the same rows, then
   ``retrain=False`` for its ``AutoETS`` and ``AutoARIMA`` (statsforecast's models, wrapped) and its
-  ``BlockRNNModel``; ``NaiveDrift`` and ``NaiveMean`` can only be refitted at every origin.
-* **A small network**: the toolkit's LSTM (16 units, window 20, 5 epochs) against Darts'
-  ``BlockRNNModel`` (LSTM, 16 units, input 20, 5 epochs, PyTorch), both trained per fold and
-  forecasting every origin with the fold's weights. Different pipelines (the toolkit's scales
-  on training rows and keeps its best validation epoch): seconds and MAE, not equal forecasts.
+  ``BlockRNNModel``; ``NaiveDrift`` can only be refitted at every origin.
+* **A small network**: the toolkit's ``stacked_lstm`` with one layer of 16 units (and an
+  8-unit ReLU layer; window 20, 5 epochs) on every installed Keras backend, against Darts'
+  ``BlockRNNModel`` (one LSTM layer of 16 units, input 20, 5 epochs, PyTorch), both trained per
+  fold and forecasting every origin with the fold's weights. Different pipelines (the
+  toolkit's scales on training rows, keeps its best validation epoch and scores every
+  origin): seconds and MAE, not equal forecasts.
 
 ETS and ARIMA are the same statsforecast fits in all three, so their forecasts are compared
 origin by origin (largest difference in log price). Each library runs in its own process,
@@ -30,6 +33,7 @@ Run: make bench-peers   (or .venv-peers/bin/python bench/bench_walk_forward.py)
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -41,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 FOLDS, WINDOW, UNITS, EPOCHS = 5, 20, 16, 5
+BACKENDS = ("tensorflow", "jax", "torch")
 RESULTS = Path(__file__).parent / "results" / "walk_forward.json"
 
 
@@ -56,10 +61,17 @@ def toolkit_worker(models: tuple[str, ...]) -> dict:
     from toolkit.runs.forecast.backtest import plan_forecast, run_folds
 
     prices = load_prices(PriceRequest(ticker="^GSPC", offline=True))
-    config = ForecastConfig(folds=FOLDS, models=models, window=WINDOW, lstm_units=UNITS, dense_units=8,
-                            epochs=EPOCHS, patience=EPOCHS, mc_samples=0, verbose=0)
+    mine = None
+    if models == ("lstm",):  # Darts' network's size: one LSTM layer of 16 units (and a small ReLU layer)
+        from toolkit.builders import stacked_lstm
+        from toolkit.forecasters import KerasForecaster
+
+        mine, models = {"lstm16": KerasForecaster(stacked_lstm, units=UNITS, num_layers=1, dense_units=8,
+                                                  dropout=0.0)}, ("naive",)
+    config = ForecastConfig(folds=FOLDS, models=models, window=WINDOW, epochs=EPOCHS, patience=EPOCHS,
+                            mc_samples=0, verbose=0)
     started = time.perf_counter()
-    plan = plan_forecast(prices, config, log=lambda line: None)
+    plan = plan_forecast(prices, config, mine, log=lambda line: None)
     folds = run_folds(plan, log=lambda line: None)
     seconds = time.perf_counter() - started
     out = {"seconds": seconds, "folds": [], "series": np.log(plan.series).tolist()}
@@ -67,19 +79,20 @@ def toolkit_worker(models: tuple[str, ...]) -> dict:
         b = fold.bounds
         out["folds"].append({"train_start": b.train_start, "train_end": b.train_end,
                              "origins": fold.origin.tolist(), "actual": fold.actual[:, 0].tolist(),
-                             "log_forecasts": {name: np.log(p[:, 0]).tolist() for name, p in fold.predictions.items()}})
+                             "log_forecasts": {name.removesuffix("16"): np.log(p[:, 0]).tolist()
+                                               for name, p in fold.predictions.items()}})
     return out
 
 
 def statsforecast_worker(plan: dict) -> dict:
     import pandas as pd
     from statsforecast import StatsForecast
-    from statsforecast.models import AutoARIMA, AutoETS, HistoricAverage, RandomWalkWithDrift
+    from statsforecast.models import AutoARIMA, AutoETS, RandomWalkWithDrift
 
     y = np.asarray(plan["series"])
     out = {"seconds": {}, "log_forecasts": {}}
     groups = {"forward": ([AutoETS(model="ZZN", alias="ets"), AutoARIMA(seasonal=False, alias="arima")], False),
-              "refit": ([RandomWalkWithDrift(alias="drift"), HistoricAverage(alias="mean")], True)}
+              "refit": ([RandomWalkWithDrift(alias="drift")], True)}
     for label, (models, refit) in groups.items():
         started = time.perf_counter()
         for fold in plan["folds"]:
@@ -106,7 +119,7 @@ def darts_worker(plan: dict) -> dict:
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
     logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
     from darts import TimeSeries
-    from darts.models import AutoARIMA, AutoETS, BlockRNNModel, NaiveDrift, NaiveMean
+    from darts.models import AutoARIMA, AutoETS, BlockRNNModel, NaiveDrift
 
     y = np.asarray(plan["series"])
     out = {"seconds": {}, "log_forecasts": {}, "versions": {}}
@@ -114,7 +127,6 @@ def darts_worker(plan: dict) -> dict:
         "ets": (lambda: AutoETS(season_length=1, model="ZZN"), False),
         "arima": (lambda: AutoARIMA(season_length=1, seasonal=False), False),
         "drift": (NaiveDrift, True),
-        "mean": (NaiveMean, True),
         "lstm": (lambda: BlockRNNModel(model="LSTM", input_chunk_length=WINDOW, output_chunk_length=1,
                                        hidden_dim=UNITS, n_rnn_layers=1, dropout=0.0, n_epochs=EPOCHS,
                                        batch_size=128, random_state=0,
@@ -159,9 +171,9 @@ def darts_worker(plan: dict) -> dict:
     return out
 
 
-def _spawn(python: str, args: list[str], stdin: str | None = None) -> dict:
+def _spawn(python: str, args: list[str], stdin: str | None = None, env: dict | None = None) -> dict:
     done = subprocess.run([python, __file__, *args], input=stdin, capture_output=True, text=True,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})})
     if done.returncode != 0:
         raise SystemExit(f"{args} failed: {done.stderr.strip()[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -183,7 +195,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         if args.worker.startswith("toolkit"):
-            models = ("lstm",) if args.worker == "toolkit-lstm" else ("drift", "mean_return", "ets", "arima")
+            models = ("lstm",) if args.worker == "toolkit-lstm" else ("mean_return", "ets", "arima")
             result = toolkit_worker(models)
         else:
             plan = json.loads(sys.stdin.read())
@@ -194,28 +206,31 @@ def main() -> None:
     stats = _spawn(python, ["--worker", "toolkit-stats"])
     plan = {"series": stats["series"], "folds": [{k: f[k] for k in ("train_start", "train_end", "origins", "actual")}
                                                  for f in stats["folds"]]}
-    lstm = _spawn(python, ["--worker", "toolkit-lstm"])
+    networks = {backend: _spawn(python, ["--worker", "toolkit-lstm"], env={"KERAS_BACKEND": backend})
+                for backend in BACKENDS if importlib.util.find_spec(backend)}
     sf = _spawn(python, ["--worker", "statsforecast"], json.dumps(plan))
     darts = _spawn(python, ["--worker", "darts"], json.dumps(plan))
+    # the toolkit's mean_return is a random walk with drift on log prices, as the peers' drift here
     toolkit_fc = {name: [f["log_forecasts"][key] for f in stats["folds"]]
-                  for name, key in (("ets", "ets"), ("arima", "arima"), ("drift", "drift"), ("mean", "mean_return"))}
-    toolkit_fc["lstm"] = [f["log_forecasts"]["lstm"] for f in lstm["folds"]]
+                  for name, key in (("ets", "ets"), ("arima", "arima"), ("drift", "mean_return"))}
     origins = sum(len(f["origins"]) for f in plan["folds"])
-    rows = {
-        "toolkit": {"drift, mean, ETS, ARIMA (s)": stats["seconds"], "LSTM (s)": lstm["seconds"]},
-        "statsforecast cross_validation": {"ETS, ARIMA (s)": sf["seconds"]["forward"],
-                                           "drift, mean (s)": sf["seconds"]["refit"]},
-        "Darts historical_forecasts": {"ETS, ARIMA (s)": darts["seconds"]["ets"] + darts["seconds"]["arima"],
-                                       "drift, mean (s)": darts["seconds"]["drift"] + darts["seconds"]["mean"],
-                                       "LSTM (s)": darts["seconds"]["lstm"]},
+    seconds = {
+        "toolkit": {"ETS, ARIMA, drift": stats["seconds"],
+                    **{f"LSTM on {backend}": result["seconds"] for backend, result in networks.items()}},
+        "statsforecast cross_validation": {"ETS, ARIMA, drift": sf["seconds"]["forward"] + sf["seconds"]["refit"],
+                                           "of which drift": sf["seconds"]["refit"]},
+        "Darts historical_forecasts": {"ETS, ARIMA, drift": sum(darts["seconds"][k] for k in ("ets", "arima", "drift")),
+                                       "of which drift": darts["seconds"]["drift"], "LSTM": darts["seconds"]["lstm"]},
     }
-    mae = {lib: {name: _mae(plan, name, fc[name]) for name in fc}
-           for lib, fc in (("toolkit", toolkit_fc), ("statsforecast", sf["log_forecasts"]),
-                           ("Darts", darts["log_forecasts"]))}
+    mae = {"toolkit": {name: _mae(plan, name, fc) for name, fc in toolkit_fc.items()},
+           "statsforecast": {name: _mae(plan, name, fc) for name, fc in sf["log_forecasts"].items()},
+           "Darts": {name: _mae(plan, name, fc) for name, fc in darts["log_forecasts"].items()}}
+    for backend, result in networks.items():
+        mae["toolkit"][f"lstm ({backend})"] = _mae(plan, "lstm", [f["log_forecasts"]["lstm"] for f in result["folds"]])
     equal = {f"{name}: toolkit vs {lib}": _largest_difference(toolkit_fc[name], fc[name])
-             for name in ("ets", "arima", "drift", "mean")
+             for name in ("ets", "arima", "drift")
              for lib, fc in (("statsforecast", sf["log_forecasts"]), ("Darts", darts["log_forecasts"]))}
-    report = {"origins": origins, "folds": FOLDS, "cpus": os.cpu_count(), "seconds": rows,
+    report = {"origins": origins, "folds": FOLDS, "cpus": os.cpu_count(), "seconds": seconds,
               "test_mae_points": mae, "largest_log_forecast_difference": equal, "darts": darts["versions"]}
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2))
