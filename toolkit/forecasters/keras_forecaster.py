@@ -37,6 +37,20 @@ def _name(builder) -> str:
     return getattr(builder, "__qualname__", None) or type(builder).__name__
 
 
+def _hand_back_to(forecaster):
+    """What :class:`~toolkit.training.traced.TracedTwins` calls when the traced model this
+    forecaster trained moves on: the forecaster's model becomes one of its own, same state."""
+    import weakref
+
+    owner = weakref.ref(forecaster)
+
+    def hand_back(model):
+        if owner() is not None:
+            owner().model_ = model
+
+    return hand_back
+
+
 class KerasForecaster(WindowForecaster):
     """A Keras builder function as a forecaster.
 
@@ -66,6 +80,9 @@ class KerasForecaster(WindowForecaster):
     """
 
     kind = "neural"
+    #: Train through an already traced model built the same way (:mod:`toolkit.training.traced`):
+    #: the same numbers, without tracing each fold's new model again.
+    share_traced = True
 
     def __init__(self, builder, *, epochs=None, batch_size=None, patience=None, learning_rate=None,
                  intervals="auto", space=None, title=None, **builder_kwargs):
@@ -193,6 +210,10 @@ class KerasForecaster(WindowForecaster):
         set_seed(context.seed)
         self.model_ = self.build(shape)
         self.flat_, self.gaussian_ = self.layout(self.model_, shape)
+        if self.share_traced:  # trains on an already traced model built the same way, if any
+            from toolkit.training.traced import TWINS
+
+            self.model_ = TWINS.take(self.model_, hand_back=_hand_back_to(self))
         self.n_params_ = self.model_.count_params()
         self.mc_samples_ = context.mc_samples
         epochs = context.fixed_epochs or self.epochs or context.epochs

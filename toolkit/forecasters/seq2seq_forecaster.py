@@ -30,6 +30,8 @@ class Seq2SeqForecaster(KerasForecaster):
         title: Defaults to None: "Encoder-decoder LSTM (64 units)".
     """
 
+    share_traced = False  # its free-running inference model shares the trained model's layers
+
     def __init__(self, cell: str = "lstm", units: int = 64, dropout: float = 0.0, *, epochs=None, batch_size=None,
                  patience=None, learning_rate=None, space=None, title=None):
         from toolkit.builders.seq2seq import seq2seq_lstm
