@@ -19,8 +19,8 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@echo "== upgrading pip"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@echo "== installing toolkit and its libraries (TensorFlow CPU 274 MB, Keras, pandas, statsforecast, Optuna, arch, Ray, ..., about 1.5 GB on disk): 1-3 minutes from the package index"
-	$(BIN)/python -m pip install --quiet --progress-bar on -e '.[dev]'
+	@echo "== installing toolkit and its libraries (TensorFlow CPU 274 MB, Keras, pandas, statsforecast, Optuna, arch, Ray, ..., about 1.5 GB on disk): 1-2 minutes from the package index, pip naming each package"
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]'
 	@$(BIN)/python -c 'import importlib.metadata as m; have = {d.metadata["Name"].lower().replace("_", "-"): d.version for d in m.distributions()}; print("== installed:", ", ".join(f"{p} {have[p]}" for p in ("tensorflow-cpu", "tensorflow", "keras", "pandas", "statsforecast", "optuna", "arch", "ray") if p in have))'
 	touch $(STAMP)
 
@@ -113,7 +113,7 @@ bench-backends: $(STAMP) $(JAX_STAMP)
 # Darts lives only in $(PEERS), a bench environment that sees .venv's packages (a .pth file).
 PEERS := .venv-peers
 DARTS ?= darts[torch]==0.48.1
-bench-peers: $(STAMP)
+bench-peers: install-torch
 	@test -x $(PEERS)/bin/python || { \
 	  echo "== making $(PEERS) with $(DARTS) for this bench only (it shares .venv's packages)"; \
 	  $(PYTHON) -m venv $(PEERS) && \

@@ -49,3 +49,21 @@ def test_tensorflow_oneDNN_banner_is_held_back_and_everything_else_passes(capfd)
         os.write(2, f"{_ONEDNN_BANNER[0]}\nI0000 port.cc:153] {_ONEDNN_BANNER[1]} You may see ...\n".encode())
         os.write(2, b"a real warning\n")
     assert capfd.readouterr().err == "a real warning\n"
+
+
+def test_a_fatal_message_while_tensorflow_loads_still_reaches_the_terminal(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    fake = tmp_path / "tensorflow"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        "import os\n"
+        "os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n')\n"
+        "os.write(2, b'compiled to use AVX instructions, but these are not available on your machine\\n')\n"
+        "os.abort()\n")
+    done = subprocess.run([sys.executable, "-c", "import toolkit, tensorflow"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "2"}, timeout=60)
+    assert done.returncode != 0
+    assert "compiled to use AVX instructions" in done.stderr and "absl::InitializeLog" not in done.stderr

@@ -19,7 +19,6 @@ import importlib.abc
 import importlib.util
 import os
 import sys
-import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -64,30 +63,50 @@ _ONEDNN_BANNER = ("WARNING: All log messages before absl::InitializeLog() is cal
                   "oneDNN custom operations are on.")
 
 
+_FILTER = """
+import sys
+banners = [b.encode() for b in sys.argv[1:]]
+out = sys.stderr.buffer
+for line in sys.stdin.buffer:
+    if not any(banner in line for banner in banners):
+        out.write(line)
+        out.flush()
+"""
+
+
 @contextlib.contextmanager
 def _without_onednn_banner():
-    """Hold back what the process writes to stderr while TensorFlow loads, then pass it on
-    without TensorFlow's oneDNN banner: a one-line error stays one line."""
+    """While TensorFlow loads, pass what the process writes to stderr on as it comes, line by
+    line, without TensorFlow's oneDNN banner: a one-line error stays one line. The filter is
+    a small process of its own, so a fatal message (an unsupported CPU, a broken CUDA set-up)
+    still reaches the terminal when TensorFlow aborts the process right after writing it."""
+    import subprocess
+
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError, AttributeError):  # no file descriptor 2 to borrow
         yield
         return
-    with tempfile.TemporaryFile() as held:
-        os.dup2(held.fileno(), 2)
+    try:
+        lines = subprocess.Popen([sys.executable, "-I", "-S", "-c", _FILTER, *_ONEDNN_BANNER],
+                                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=saved)
+    except OSError:
+        os.close(saved)
+        yield
+        return
+    os.dup2(lines.stdin.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        lines.stdin.close()  # the filter reads to the end, passes the rest on and exits
         try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            held.seek(0)
-            text = held.read().decode(errors="replace")
-            kept = [line for line in text.splitlines(keepends=True) if not any(b in line for b in _ONEDNN_BANNER)]
-            if kept:
-                sys.stderr.write("".join(kept))
-                sys.stderr.flush()
+            lines.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            lines.kill()
 
 
 class _QuietTensorFlowStart(importlib.abc.MetaPathFinder):

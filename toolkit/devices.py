@@ -100,7 +100,16 @@ def _cpu_threads() -> int:
         return 1 if "xla_cpu_multi_thread_eigen=false" in os.environ.get("XLA_FLAGS", "") else available_cores()
     import tensorflow as tf
 
-    return tf.config.threading.get_intra_op_parallelism_threads() or available_cores()
+    # 0 means "not set through tf.config": TF_NUM_INTRAOP_THREADS, else one per core
+    return (tf.config.threading.get_intra_op_parallelism_threads()
+            or _whole(os.environ.get("TF_NUM_INTRAOP_THREADS")) or available_cores())
+
+
+def _whole(text) -> int:
+    try:
+        return max(int(text), 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def training_device() -> str:
@@ -130,12 +139,15 @@ def gpu_hint() -> str:
 #: What the reports say about running the same seed elsewhere (``bench/README.md``, "Same seed,
 #: same numbers", has the measurements).
 REPRODUCIBILITY = (
-    "A rerun on this machine gives the same numbers, bit for bit. Another machine gives them too when its library "
-    "versions, Keras backend, thread count and CPU instruction set (the numerics row) are the same: TensorFlow's "
-    "oneDNN and JAX's XLA pick their CPU kernels by instruction set, and larger matrix products split their sums "
-    "by thread. Where one of these differs, networks' numbers differ in their last digits, and training can carry "
-    "that further (early stopping may keep another epoch): the default run's LSTM scored a test MAE of 13.08 on "
-    "one machine and 13.11 on another. TF_NUM_INTRAOP_THREADS (TensorFlow) sets the thread count to match.")
+    "On a CPU, a rerun on this machine gives the same numbers, bit for bit. Another machine gives them too when its "
+    "library versions, Keras backend, thread count and CPU instruction set (the numerics row) are the same: "
+    "TensorFlow's oneDNN and JAX's XLA pick their CPU kernels by instruction set, and larger matrix products split "
+    "their sums by thread, so a Ray task (one thread unless --cpus-per-task says more) can differ from a local run "
+    "in the last digits at large sizes. Where one of these differs, networks' numbers differ in their last digits "
+    "and training can carry that further (early stopping may keep another epoch): the forecast's default LSTM "
+    "scored a test MAE of 13.08 on one machine and 13.11 on another. Statistical fits (statsforecast, arch) depend "
+    "on NumPy's BLAS threads only in their last digits. A GPU's numbers were not checked for bit-for-bit reruns. "
+    "TF_NUM_INTRAOP_THREADS sets TensorFlow's thread count to match another machine's.")
 
 
 def instruction_set() -> str:

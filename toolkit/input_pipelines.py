@@ -14,8 +14,9 @@ parallel threads (as many as the machine has cores), the batches and their order
 same (the map keeps its order), and so are the numbers trained; only the stall goes.
 :func:`steady_array_pipelines` does that by adding ``tf.data.Options`` with
 ``autotune.enabled = False`` to the pipeline Keras builds for arrays. ``import toolkit``
-applies it as soon as Keras is imported on TensorFlow; ``TOOLKIT_TF_DATA_AUTOTUNE=1`` in
-the environment keeps Keras' pipeline as it is. Datasets you build yourself are untouched.
+applies it, for the whole process (your own ``model.fit`` on arrays too), as soon as Keras
+is imported on TensorFlow; ``TOOLKIT_TF_DATA_AUTOTUNE=1`` (or ``true``) in the environment
+keeps Keras' pipeline as it is. Datasets you build yourself are untouched.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def steady_array_pipelines() -> bool:
     """
     import keras
 
-    if keras.backend.backend() != "tensorflow" or os.environ.get(KEEP_AUTOTUNE) == "1":
+    if keras.backend.backend() != "tensorflow" or os.environ.get(KEEP_AUTOTUNE, "").strip().lower() in (
+            "1", "true", "yes", "on"):
         return False
     try:
         from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter

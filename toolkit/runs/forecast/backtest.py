@@ -50,7 +50,7 @@ __all__ = ["ForecastPlan", "FinalFit", "FoldOutcome", "ForecastResult", "plan_fo
            "final_epochs", "fit_final", "assemble", "run_forecast", "library_versions"]
 
 LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "jax", "jaxlib", "torch", "numpy", "pandas", "scikit-learn",
-             "scipy", "statsforecast", "optuna", "exchange-calendars", "yfinance", "ray")
+             "scipy", "statsforecast", "numba", "arch", "optuna", "exchange-calendars", "yfinance", "ray")
 
 
 #: The key of what else a run's numbers depend on: device, threads, instruction set (``numerics``).
