@@ -2,7 +2,9 @@
 
 from dataclasses import replace
 
+import keras
 import numpy as np
+import pytest
 
 from tests.conftest import random_walk
 from tests.runs.test_forecast import QUIET, TINY, frame_of
@@ -11,6 +13,17 @@ from toolkit.forecasters.keras_forecaster import KerasForecaster
 from toolkit.runs.forecast import run_forecast
 from toolkit.training import fit, set_seed
 from toolkit.training.traced import TracedTwins
+
+
+pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                                reason="twins are TensorFlow's (on JAX and PyTorch models train themselves)")
+
+
+def test_off_tensorflow_a_model_trains_itself(monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    twins = TracedTwins()
+    first = _built(1)
+    assert twins.take(first) is first and twins.take(_built(1)) is not first and not twins.twins
 
 
 def _data(seed):
