@@ -158,7 +158,8 @@ def render_forecast_report(result) -> str:
             {name: s["wealth"] for name, s in panel.strategy.items()}, strategy_hold)] if panel.strategy else [],
         "forecast_rows": [(name, values, [100 * (v / last_price - 1) for v in values], result.next_intervals[name])
                           for name, values in result.next_forecasts.items()],
-        "config": asdict(cfg),
+        # Keras' progress style follows the terminal; not a setting of the run
+        "config": {key: value for key, value in asdict(cfg).items() if key != "verbose"},
     }
     return render("forecast.html.j2", **context)
 
