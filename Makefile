@@ -82,7 +82,7 @@ FLOAT64_TESTS := tests/builders/test_pde.py tests/training/test_pinn_training.py
 PARALLEL := -n auto --dist loadgroup
 
 test: $(STAMP) $(JAX_STAMP) browser
-	@echo "== the whole suite on tensorflow, $$(nproc 2>/dev/null || echo several) processes (about 8 minutes on 2 cores; a dot per test passed)"
+	@echo "== the whole suite on tensorflow, $$(nproc 2>/dev/null || echo several) processes (about 9 minutes on 2 cores; a dot per test passed)"
 	$(BIN)/python -m pytest -q $(PARALLEL) $(ARGS)
 	@for backend in jax torch; do \
 	  if $(BIN)/python -c "import $$backend" 2>/dev/null; then \
