@@ -49,12 +49,6 @@ BACKENDS = ("tensorflow", "jax", "torch")
 RESULTS = Path(__file__).parent / "results" / "walk_forward.json"
 
 
-def _prices():
-    from toolkit.data.bundled import find_bundled, read_bundled
-
-    return read_bundled(find_bundled("^GSPC"))
-
-
 def toolkit_worker(models: tuple[str, ...]) -> dict:
     from toolkit.data import PriceRequest, load_prices
     from toolkit.runs.forecast import ForecastConfig
@@ -148,7 +142,7 @@ def darts_worker(plan: dict) -> dict:
                                                 forecast_horizon=1, stride=1, retrain=False,
                                                 last_points_only=True, verbose=False)
                 # a forecast at returns position p is made from prices up to p (origin p + start)
-                origin = np.arange(first - 1, first - 1 + len(fc)) + 0
+                origin = np.arange(first - 1, first - 1 + len(fc))
                 log_fc = values[origin - start] + fc.values()[:, 0] * sd + mu
             else:
                 series = TimeSeries.from_values(values)

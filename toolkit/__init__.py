@@ -36,25 +36,42 @@ def _register_with_keras() -> None:
     steady_array_pipelines()
 
 
-class _AfterKerasImport(importlib.abc.MetaPathFinder):
-    """Runs :func:`_register_with_keras` right after ``import keras`` completes, so that
-    ``import toolkit`` stays free of TensorFlow until Keras is wanted anyway."""
+class _OnLoad(importlib.abc.MetaPathFinder):
+    """Runs a module's loading through ``around(load)`` the first time it is imported.
+
+    It stays in place until the module actually loads: a mere ``importlib.util.find_spec``
+    (is it installed?) does not use it up.
+    """
+
+    def __init__(self, name: str, around):
+        self.name, self.around, self._finding = name, around, False
 
     def find_spec(self, name, path=None, target=None):
-        if name != "keras":
+        if name != self.name or self._finding:
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec("keras")
+        self._finding = True
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            self._finding = False
         if spec is None or spec.loader is None:
             return spec
         execute = spec.loader.exec_module
 
         def exec_module(module):
-            execute(module)
-            _register_with_keras()
+            if self in sys.meta_path:
+                sys.meta_path.remove(self)
+            self.around(lambda: execute(module))
 
         spec.loader.exec_module = exec_module
         return spec
+
+
+def _keras_then_register(load) -> None:
+    """``import keras``, then :func:`_register_with_keras`: so that ``import toolkit`` stays free
+    of TensorFlow until Keras is wanted anyway."""
+    load()
+    _register_with_keras()
 
 
 #: What TensorFlow writes to stderr as it loads with oneDNN on, before its logging starts (so
@@ -109,39 +126,22 @@ def _without_onednn_banner():
             lines.kill()
 
 
-class _QuietTensorFlowStart(importlib.abc.MetaPathFinder):
-    """Loads TensorFlow inside :func:`_without_onednn_banner` (unless TF_CPP_MIN_LOG_LEVEL=0 asks
-    for every message)."""
+def _tensorflow_without_banner(load) -> None:
+    """Loads TensorFlow inside :func:`_without_onednn_banner`, unless TF_CPP_MIN_LOG_LEVEL=0 asks
+    for every message."""
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        load()
+        return
+    with _without_onednn_banner():
+        load()
 
-    _finding = False
 
-    def find_spec(self, name, path=None, target=None):
-        # Stays in place until TensorFlow actually loads: a mere find_spec (is it installed?)
-        # must not use it up.
-        if name != "tensorflow" or self._finding:
-            return None
-        self._finding = True
-        try:
-            spec = importlib.util.find_spec("tensorflow")
-        finally:
-            self._finding = False
-        if spec is None or spec.loader is None or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
-            return spec
-        execute = spec.loader.exec_module
-
-        def exec_module(module):
-            if self in sys.meta_path:
-                sys.meta_path.remove(self)
-            with _without_onednn_banner():
-                execute(module)
-
-        spec.loader.exec_module = exec_module
-        return spec
+def _install(name: str, around) -> None:
+    if name not in sys.modules and not any(isinstance(f, _OnLoad) and f.name == name for f in sys.meta_path):
+        sys.meta_path.insert(0, _OnLoad(name, around))
 
 
 if "keras" in sys.modules:
     _register_with_keras()
-elif not any(isinstance(finder, _AfterKerasImport) for finder in sys.meta_path):
-    sys.meta_path.insert(0, _AfterKerasImport())
-if "tensorflow" not in sys.modules and not any(isinstance(f, _QuietTensorFlowStart) for f in sys.meta_path):
-    sys.meta_path.insert(0, _QuietTensorFlowStart())
+_install("keras", _keras_then_register)
+_install("tensorflow", _tensorflow_without_banner)
