@@ -55,11 +55,12 @@ LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "jax", "jaxlib", "torch", 
 
 #: The key of what else a run's numbers depend on: device, threads, instruction set (``numerics``).
 NUMERICS_KEY = "numerics"
+
+
 def library_versions() -> dict[str, str]:
     """Python's version, the Keras backend this run trains on, every library's version, and
     the run's numerics (device, threads, CPU instruction set; :func:`toolkit.devices.numerics`)."""
     from toolkit.backend import VERSIONS_KEY, describe, label
-
     from toolkit.devices import numerics
 
     versions = {"python": platform.python_version(), VERSIONS_KEY: label(describe())}
