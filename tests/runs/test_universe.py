@@ -30,8 +30,9 @@ from toolkit.runs.universe import universe_job
 ray = pytest.importorskip("ray")
 
 # With the tests spread over processes (pytest -n), every test that starts Ray runs in one of
-# them, one after another (the Ctrl-C test counts the machine's Ray instances); the
-# local-executor tests spread over the workers like any others.
+# them, one after another (the Ctrl-C test counts the machine's Ray instances), beside the
+# local run that the Ray run is compared with; the other local-executor tests spread over the
+# workers like any others.
 ON_RAY = pytest.mark.xdist_group("ray")
 
 TINY = ForecastConfig(window=20, epochs=2, batch_size=64, lstm_units=8, dense_units=4, mc_samples=3, verbose=0,
@@ -46,11 +47,29 @@ def write_csv(path: Path, prices) -> str:
     return str(path)
 
 
+def three_tickers(folder: Path) -> list[str]:
+    """Three small tickers: the bundled ^GSPC, a generated random walk, and one too short to run."""
+    return ["^GSPC", write_csv(folder / "walk.csv", random_walk(400, seed=3)),
+            write_csv(folder / "short.csv", random_walk(30, seed=4))]
+
+
 @pytest.fixture
 def tickers(tmp_path):
-    """Three small tickers: the bundled ^GSPC, a generated random walk, and one too short to run."""
-    return ["^GSPC", write_csv(tmp_path / "walk.csv", random_walk(400, seed=3)),
-            write_csv(tmp_path / "short.csv", random_walk(30, seed=4))]
+    return three_tickers(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    """The local executor's run of the three tickers and one unknown to every source, made once
+    for the module: one test checks what it wrote, another compares Ray's run with it."""
+    folder = tmp_path_factory.mktemp("local-universe")
+    lines = []
+    with pytest.MonkeyPatch.context() as patch:  # as _isolated_dirs does for a single test
+        patch.setenv("TOOLKIT_CACHE_DIR", str(folder / "cache"))
+        patch.setenv("TOOLKIT_REPORTS_DIR", str(folder / "reports"))
+        entries = universe(three_tickers(folder) + ["NOPE"])
+        outcome = universe_job(entries, TINY, folder / "out", LocalExecutor(), keep_results=True, log=lines.append)
+    return entries, outcome, lines, folder
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +84,10 @@ def universe(entries):
     return build_universe(entries, PriceRequest(offline=True))
 
 
-def test_local_universe_writes_reports_and_a_leaderboard_and_keeps_failures_local(tickers, tmp_path):
-    lines = []
-    out = tmp_path / "reports"
-    outcome = universe_job(universe(tickers + ["NOPE"]), TINY, out, LocalExecutor(), log=lines.append)
+@ON_RAY  # in the Ray tests' worker, which shares this local run
+def test_local_universe_writes_reports_and_a_leaderboard_and_keeps_failures_local(local_run):
+    _, outcome, lines, folder = local_run
+    out = folder / "out"
     assert sorted(outcome.reports) == ["^GSPC", "walk.csv"]
     assert set(outcome.failures) == {"short.csv", "NOPE"}
     assert outcome.failures["short.csv"].startswith("too many folds: 2 folds of")
@@ -167,13 +186,13 @@ def test_ray_missing_is_a_usage_error(monkeypatch):
 
 
 @ON_RAY
-def test_ray_metrics_equal_local_metrics_for_the_same_seed(local_ray, tickers, tmp_path):
-    entries = universe(tickers)
-    local = universe_job(entries, TINY, tmp_path / "local", LocalExecutor(), keep_results=True, **QUIET)
+def test_ray_metrics_equal_local_metrics_for_the_same_seed(local_ray, local_run, tmp_path, monkeypatch):
+    entries, local, _, folder = local_run
+    monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(folder / "cache"))  # NOPE's failure names the cache
     lines = []
     executor = RayExecutor()
     remote = universe_job(entries, TINY, tmp_path / "ray", executor, keep_results=True, log=lines.append)
-    # one task per (ticker, fold) and one final refit per ticker; short.csv failed before any task
+    # one task per (ticker, fold) and one final refit per ticker; short.csv and NOPE failed before any task
     assert "[ray] 6 tasks submitted for 2 ticker(s)" in lines
     assert ray.is_initialized()  # a Ray session it did not start is left running
     assert remote.failures == local.failures and set(remote.reports) == {"^GSPC", "walk.csv"}

@@ -45,12 +45,15 @@ def _gradients(model, x, y):
     if backend == "jax":
         import jax
 
-        def loss_of(trainable):
-            y_pred, _ = model.stateless_call(trainable, [v.value for v in model.non_trainable_variables], x,
-                                             training=True)
-            return model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
+        def loss_of(trainable, non_trainable):
+            y_pred, _ = model.stateless_call(trainable, non_trainable, x, training=True)
+            with keras.StatelessScope():  # a loss that tracks itself leaves its trackers as they were
+                return model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
 
-        loss, grads = jax.value_and_grad(loss_of)([v.value for v in variables])
+        # One compiled function: run op by op, JAX compiles each operation of the network on
+        # its own (a small Transformer's gradient took 13.9 s that way, 7.3 s jitted).
+        loss, grads = jax.jit(jax.value_and_grad(loss_of))([v.value for v in variables],
+                                                            [v.value for v in model.non_trainable_variables])
         return float(loss), [np.asarray(g) for g in grads]
     if backend == "torch":
         model.zero_grad()
