@@ -90,3 +90,42 @@ def test_bad_input_is_refused():
         layer_gradient_norms(mlp_regressor(input_dim=3), {"a": np.ones((2, 3))}, np.ones((2, 1)))
     with pytest.raises(ValueError, match="must be real numbers"):
         layer_gradient_norms(mlp_regressor(input_dim=3), np.full((2, 3), "a"), np.ones((2, 1)))
+
+
+def test_the_loss_is_trainings_own_with_regularisers_and_added_losses_and_repeats():
+    import keras
+    from keras import ops
+
+    class Penalised(keras.layers.Layer):
+        """Passes its input on and adds 0.25 * sum(h^2) to the loss, as ``add_loss`` does."""
+
+        def call(self, h):
+            self.add_loss(0.25 * ops.sum(ops.square(h)))
+            return h
+
+    x, y = RNG.normal(size=(16, 3)).astype("float32"), RNG.normal(size=(16, 1)).astype("float32")
+    w = np.array([[0.5], [-1.0], [2.0]], "float32")
+    inputs = keras.Input((3,))
+    dense = keras.layers.Dense(1, use_bias=False, kernel_regularizer=keras.regularizers.L2(0.5), name="dense")
+    model = keras.Model(inputs, Penalised(name="penalty")(dense(inputs)))
+    model.compile(optimizer="sgd", loss="mse")
+    dense.kernel.assign(w)
+    h = x.astype("float64") @ w
+    # loss = mean((xw - y)^2) + 0.5 sum(w^2) + 0.25 sum((xw)^2), and its gradient in w
+    loss = np.mean((h - y) ** 2) + 0.5 * np.sum(w.astype("float64") ** 2) + 0.25 * np.sum(h ** 2)
+    grad = 2 / len(x) * x.T @ (h - y) + w + 0.5 * x.T @ h
+    first = gradient_report(model, x, y)
+    assert first[0] == pytest.approx(loss, rel=1e-5)
+    assert first[1] == pytest.approx({"dense": float(np.linalg.norm(grad))}, rel=1e-5)
+    assert gradient_report(model, x, y) == first  # compiled once on JAX; the same numbers again
+    np.testing.assert_array_equal(ops.convert_to_numpy(dense.kernel), w)  # the weights left as they were
+
+
+def test_models_of_several_outputs_are_refused_by_name():
+    import keras
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, [keras.layers.Dense(1)(inputs), keras.layers.Dense(1)(inputs)])
+    model.compile(optimizer="sgd", loss=["mse", "mse"])
+    with pytest.raises(ValueError, match=r"must have one input and one output.*Received: a model with 2 outputs"):
+        layer_gradient_norms(model, np.ones((4, 3)), np.ones((4, 1)))
