@@ -16,25 +16,33 @@ TORCH ?= torch==2.13.0
 
 # uv installs the versions pip resolves (the same `pip freeze`, checked) in under half pip's
 # time here (30 against 65 s with the bytecode compiled: bench/README.md), so it does the
-# installs; pip stays in the environment for anything installed by hand, and for the
-# PyTorch and bench targets below.
-UV := $(BIN)/python -m uv pip install --python $(BIN)/python --compile-bytecode
+# installs. It reads neither pip.conf nor PIP_* variables (a private index is UV_DEFAULT_INDEX
+# to it): `make INSTALLER=pip ...` installs with pip instead, and pip takes over by itself
+# when uv cannot be installed. pip stays in the environment for the PyTorch, GPU and bench
+# targets below.
+INSTALLER ?= uv
+INSTALL = $$(if [ "$(INSTALLER)" = uv ] && $(BIN)/python -m uv --version >/dev/null 2>&1; \
+	then echo $(BIN)/python -m uv pip install --python $(BIN)/python --compile-bytecode; \
+	else echo $(BIN)/python -m pip install --progress-bar off --disable-pip-version-check; fi)
 
 $(STAMP): setup.cfg pyproject.toml
-	@echo "== creating the virtual environment $(VENV) ($$($(PYTHON) --version)) with the installer uv"
+	@echo "== creating the virtual environment $(VENV) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	@echo "== installing toolkit and its libraries (TensorFlow CPU 274 MB, Keras, pandas, statsforecast, Optuna, arch, Ray, ..., about 1.5 GB on disk): under a minute from the package index, each package named"
-	$(UV) -e '.[dev]'
-	@$(BIN)/python -c 'import importlib.metadata as m; have = {d.metadata["Name"].lower().replace("_", "-"): d.version for d in m.distributions()}; print("== installed:", ", ".join(f"{p} {have[p]}" for p in ("tensorflow-cpu", "tensorflow", "keras", "pandas", "statsforecast", "optuna", "arch", "ray") if p in have))'
-	touch $(STAMP)
-
+	@if [ "$(INSTALLER)" = uv ] && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; then \
+	  echo "== installing with uv ($$($(BIN)/python -m uv --version))"; \
+	else \
+	  echo "== installing with pip$$([ "$(INSTALLER)" = uv ] && echo ': uv could not be installed')"; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip; \
+	fi
+	@echo "== installing toolkit and its libraries (TensorFlow CPU 274 MB, Keras, pandas, statsforecast, Optuna, arch, Ray, ..., about 1.5 GB on disk): under a minute from the package index with uv, 1-2 with pip, each package named"
+	$(INSTALL) -e '.[dev]'
 install: $(STAMP)
 
 # The CUDA build of TensorFlow (Linux, NVIDIA driver present). tensorflow-cpu and tensorflow
 # install the same files; reinstalling tensorflow last, at the same version, makes the CUDA
 # build's the ones that stay.
 install-gpu: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[gpu]'
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall \
 	  "tensorflow==$$($(BIN)/python -c 'from importlib.metadata import version; print(version("tensorflow"))')"
@@ -43,7 +51,7 @@ install-gpu: $(STAMP)
 # The other Keras backends (TensorFlow is the default and always installed).
 $(JAX_STAMP): $(STAMP)
 	@echo "== installing JAX (the second Keras backend the tests run on)"
-	$(UV) -e '.[jax]'
+	$(INSTALL) -e '.[jax]'
 	touch $(JAX_STAMP)
 
 install-jax: $(JAX_STAMP)
