@@ -36,6 +36,9 @@ $(STAMP): setup.cfg pyproject.toml
 	fi
 	@echo "== installing toolkit and its libraries (TensorFlow CPU 274 MB, Keras, pandas, statsforecast, Optuna, arch, Ray, ..., about 1.5 GB on disk): under a minute from the package index with uv, 1-2 with pip, each package named"
 	$(INSTALL) -e '.[dev]'
+	@$(BIN)/python -c 'import importlib.metadata as m; have = {d.metadata["Name"].lower().replace("_", "-"): d.version for d in m.distributions()}; print("== installed:", ", ".join(f"{p} {have[p]}" for p in ("tensorflow-cpu", "tensorflow", "keras", "pandas", "statsforecast", "optuna", "arch", "ray") if p in have))'
+	touch $(STAMP)
+
 install: $(STAMP)
 
 # The CUDA build of TensorFlow (Linux, NVIDIA driver present). tensorflow-cpu and tensorflow
