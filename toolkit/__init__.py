@@ -130,14 +130,21 @@ def _without_onednn_banner():
             lines.kill()
 
 
+#: Called once TensorFlow has loaded: :func:`toolkit.training.set_seed` seeds it there on the
+#: other backends, which do not load it themselves.
+_when_tensorflow_loads: list = []
+
+
 def _tensorflow_without_banner(load) -> None:
     """Loads TensorFlow inside :func:`_without_onednn_banner`, unless TF_CPP_MIN_LOG_LEVEL=0 asks
-    for every message."""
+    for every message; then runs :data:`_when_tensorflow_loads`."""
     if os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
         load()
-        return
-    with _without_onednn_banner():
-        load()
+    else:
+        with _without_onednn_banner():
+            load()
+    for action in _when_tensorflow_loads:
+        action()
 
 
 def _install(name: str, around) -> None:
