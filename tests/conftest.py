@@ -46,10 +46,15 @@ def _close_browser():
     close_browser()
 
 
+def isolate_dirs(patch: pytest.MonkeyPatch, folder) -> None:
+    """Point the toolkit's cache and reports folders into ``folder``."""
+    patch.setenv("TOOLKIT_CACHE_DIR", str(folder / "cache"))
+    patch.setenv("TOOLKIT_REPORTS_DIR", str(folder / "reports"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("TOOLKIT_REPORTS_DIR", str(tmp_path / "reports"))
+    isolate_dirs(monkeypatch, tmp_path)
 
 
 @pytest.fixture(autouse=True)

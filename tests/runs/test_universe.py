@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.browser import browser, check_report
-from tests.conftest import random_walk
+from tests.conftest import isolate_dirs, random_walk
 from toolkit.cli import main
 from toolkit.data.load import PriceRequest
 from toolkit.data.universe import build_universe
@@ -65,8 +65,7 @@ def local_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("local-universe")
     lines = []
     with pytest.MonkeyPatch.context() as patch:  # as _isolated_dirs does for a single test
-        patch.setenv("TOOLKIT_CACHE_DIR", str(folder / "cache"))
-        patch.setenv("TOOLKIT_REPORTS_DIR", str(folder / "reports"))
+        isolate_dirs(patch, folder)
         entries = universe(three_tickers(folder) + ["NOPE"])
         outcome = universe_job(entries, TINY, folder / "out", LocalExecutor(), keep_results=True, log=lines.append)
     return entries, outcome, lines, folder
