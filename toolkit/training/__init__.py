@@ -26,8 +26,8 @@ def set_seed(seed: int) -> None:
     import toolkit
 
     seed = int(seed)
-    toolkit._when_tensorflow_loads[:] = []
     if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
+        toolkit._when_tensorflow_loads[:] = []
         keras.utils.set_random_seed(seed)
         return
     from keras.src.backend.common import global_state
@@ -42,7 +42,7 @@ def set_seed(seed: int) -> None:
         import torch
 
         torch.manual_seed(seed)
-    toolkit._when_tensorflow_loads.append(lambda: sys.modules["tensorflow"].random.set_seed(seed))
+    toolkit._when_tensorflow_loads[:] = [lambda: sys.modules["tensorflow"].random.set_seed(seed)]
 
 
 class EpochTimer(keras.callbacks.Callback):
