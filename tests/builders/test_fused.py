@@ -64,3 +64,14 @@ def test_torch_takes_the_fused_path(monkeypatch):
     assert calls == [1]
     FusedLSTM(6, go_backwards=True)(X)  # Keras's own loop for what the kernel does not compute
     assert calls == [1]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"return_sequences": True}, {"return_state": True}])
+def test_symbolic_shapes_as_keras_lstm(kwargs):
+    """Keras builds a new model's loss on symbolic tensors (meta tensors on torch)."""
+    from keras.src.backend import compute_output_spec
+
+    fused, plain = pair(**kwargs)
+    spec = keras.KerasTensor((None, *X.shape[1:]))
+    mine, theirs = (keras.tree.flatten(compute_output_spec(layer, spec)) for layer in (fused, plain))
+    assert [(t.shape, t.dtype) for t in mine] == [(t.shape, t.dtype) for t in theirs]

@@ -42,6 +42,13 @@ class FusedLSTM(layers.LSTM):
         from keras import ops
 
         dtype = sequences.dtype
+        if sequences.device.type == "meta":
+            # Keras builds a new model's loss and metrics on meta tensors (shapes only); PyTorch
+            # runs a fused LSTM there through its Python decomposition, step by step, for nothing.
+            batch, steps, units = sequences.shape[0], sequences.shape[1], self.cell.units
+            outputs = torch.empty((batch, steps, units), dtype=dtype, device="meta")
+            state = torch.empty((batch, units), dtype=dtype, device="meta")
+            return outputs[:, -1], outputs, [state, torch.empty_like(state)]
         kernel = ops.cast(self.cell.kernel, dtype)
         recurrent = ops.cast(self.cell.recurrent_kernel, dtype)
         bias = ops.cast(self.cell.bias, dtype)
