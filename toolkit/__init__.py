@@ -36,8 +36,10 @@ __all__ = ["DataError", "ToolkitError", "UsageError", "__version__"]
 def _register_with_keras() -> None:
     import toolkit.builders  # noqa: F401 - importing the builders registers every custom class
     from toolkit.input_pipelines import steady_array_pipelines
+    from toolkit.single_trace import build_optimizer_before_tracing
 
     steady_array_pipelines()
+    build_optimizer_before_tracing()
 
 
 class _OnLoad(importlib.abc.MetaPathFinder):
