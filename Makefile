@@ -103,7 +103,7 @@ PARALLEL := -n auto --dist loadgroup
 JAX_TESTS_XLA := --xla_backend_optimization_level=0
 
 test: $(STAMP) $(JAX_STAMP) browser
-	@echo "== the whole suite on tensorflow, $$(nproc 2>/dev/null || echo several) processes (about 8 minutes on 2 cores; a dot per test passed)"
+	@echo "== the whole suite on tensorflow, $$(nproc 2>/dev/null || echo several) processes (about 7 minutes on 2 cores; a dot per test passed)"
 	$(BIN)/python -m pytest -q $(PARALLEL) $(ARGS)
 	@for backend in jax torch; do \
 	  if $(BIN)/python -c "import $$backend" 2>/dev/null; then \
