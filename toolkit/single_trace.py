@@ -12,9 +12,12 @@ trial of a search, per science pipeline's model paid it every time.
 :func:`build_optimizer_before_tracing` builds the optimizer over the model's trainable
 variables just before Keras makes the training function, exactly as Keras' own symbolic
 build does on the other backends: the same variables in the same order, so the same
-numbers (tested bit for bit), one trace. A model with a layer whose ``build`` has not
-run yet (its variables are made by its first call), or whose optimizer is built already,
-is left to Keras. ``import toolkit`` applies it as soon as Keras is imported on TensorFlow, for
+numbers (tested bit for bit), one trace. It does so for models trained by Keras' own
+training step and for the toolkit's :class:`~toolkit.builders.steps.SteppedModel` (whose
+steps run on JAX too, where Keras builds the optimizer the same way). A model with a
+``train_step`` of its own (it may apply the optimizer to variables that are not its
+trainable variables), a layer whose ``build`` has not run yet (its variables are made by
+its first call), or an optimizer built already, is left to Keras. ``import toolkit`` applies it as soon as Keras is imported on TensorFlow, for
 the whole process (your own models too); ``TOOLKIT_TF_LAZY_OPTIMIZER=1`` keeps Keras as it
 is.
 """
@@ -62,9 +65,15 @@ def build_optimizer_before_tracing() -> bool:
 
 
 def _build_optimizer(model) -> None:
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+
+    from toolkit.builders.steps import SteppedModel
+
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or getattr(optimizer, "built", True) or not hasattr(optimizer, "build"):
         return
+    if type(model).train_step is not TensorFlowTrainer.train_step and not isinstance(model, SteppedModel):
+        return  # a training step of your own may apply the optimizer to other variables
     from keras import layers
 
     if any(not layer.built and type(layer).build is not layers.Layer.build for layer in model._flatten_layers()):
