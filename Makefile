@@ -35,7 +35,7 @@ $(STAMP): setup.cfg pyproject.toml
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip; \
 	fi
 	@echo "== installing toolkit and its libraries (TensorFlow CPU 274 MB, Keras, pandas, statsforecast, Optuna, arch, Ray, ..., about 1.5 GB on disk): under a minute from the package index with uv, 1-2 with pip, each package named"
-	$(INSTALL) -e '.[dev]'
+	@install="$(INSTALL)"; echo "$$install -e '.[dev]'"; $$install -e '.[dev]'
 	@$(BIN)/python -c 'import importlib.metadata as m; have = {d.metadata["Name"].lower().replace("_", "-"): d.version for d in m.distributions()}; print("== installed:", ", ".join(f"{p} {have[p]}" for p in ("tensorflow-cpu", "tensorflow", "keras", "pandas", "statsforecast", "optuna", "arch", "ray") if p in have))'
 	touch $(STAMP)
 
@@ -54,7 +54,7 @@ install-gpu: $(STAMP)
 # The other Keras backends (TensorFlow is the default and always installed).
 $(JAX_STAMP): $(STAMP)
 	@echo "== installing JAX (the second Keras backend the tests run on)"
-	$(INSTALL) -e '.[jax]'
+	@install="$(INSTALL)"; echo "$$install -e '.[jax]'"; $$install -e '.[jax]'
 	touch $(JAX_STAMP)
 
 install-jax: $(JAX_STAMP)

@@ -9,7 +9,8 @@ same numbers"). On TensorFlow, Keras' pipeline for array inputs runs without
 tf.data autotuning, whose iterators stalled seconds at epoch boundaries
 (:mod:`toolkit.input_pipelines`; ``TOOLKIT_TF_DATA_AUTOTUNE=1`` keeps it), and a new model's
 optimizer is built before its training step is traced, which is then traced once instead of
-twice (:mod:`toolkit.single_trace`; ``TOOLKIT_TF_LAZY_OPTIMIZER=1`` keeps Keras' lazy build).
+twice (Keras' own training step and the toolkit's models, without compiled metrics:
+:mod:`toolkit.single_trace`; ``TOOLKIT_TF_LAZY_OPTIMIZER=1`` keeps Keras' lazy build).
 
 Saved toolkit models (``.keras`` files of custom layers and models) load with plain
 ``keras.models.load_model`` once ``toolkit`` is imported, before or after Keras: the

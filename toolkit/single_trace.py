@@ -5,21 +5,23 @@ of the training step (Keras builds it beforehand on JAX and PyTorch, and on Tens
 under an explicit distribution strategy). An optimizer's ``build`` creates its variables
 (Adam's two moments per weight), and a ``tf.function`` that creates variables on its first
 call is traced a second time without them: every new model paid for its training step's
-trace twice. For the 16-unit LSTM of a walk-forward fold the first ``fit`` took 1.1-1.25 s
-instead of 0.71-0.79 s (``bench/README.md``, "The test suite"); a new model per fold, per
+trace twice. A 16-unit LSTM's first 2-epoch ``fit`` took 0.98 s, and 0.59-0.60 s with the
+optimizer built first (``bench/README.md``, "The test suite"); a new model per fold, per
 trial of a search, per science pipeline's model paid it every time.
 
 :func:`build_optimizer_before_tracing` builds the optimizer over the model's trainable
-variables just before Keras makes the training function, exactly as Keras' own symbolic
-build does on the other backends: the same variables in the same order, so the same
-numbers (tested bit for bit), one trace. It does so for models trained by Keras' own
-training step and for the toolkit's :class:`~toolkit.builders.steps.SteppedModel` (whose
-steps run on JAX too, where Keras builds the optimizer the same way). A model with a
-``train_step`` of its own (it may apply the optimizer to variables that are not its
-trainable variables), a layer whose ``build`` has not run yet (its variables are made by
-its first call), or an optimizer built already, is left to Keras. ``import toolkit`` applies it as soon as Keras is imported on TensorFlow, for
-the whole process (your own models too); ``TOOLKIT_TF_LAZY_OPTIMIZER=1`` keeps Keras as it
-is.
+variables, in the optimizer's name scope, just before Keras makes the training function,
+as Keras' own symbolic build does on the other backends: the same variables in the same
+order under the same names, so the same numbers and optimizer state (tested bit for bit),
+one trace. It does so for models trained by Keras' own training step and for the toolkit's
+own :class:`~toolkit.builders.steps.SteppedModel` classes, which apply the optimizer to all
+their trainable variables. Left to Keras: a model with a ``train_step`` of its own, or a
+``SteppedModel`` of your own (either may apply the optimizer to other variables, or to some
+of them only), a model with a layer whose ``build`` has not run yet (its variables are made
+by its first call), and an optimizer built already. A model compiled with metrics
+(``metrics=["accuracy"]``) still traces twice: its metric variables are made in the first
+trace too. ``import toolkit`` applies it as soon as Keras is imported on TensorFlow, for the
+whole process (your own models too); ``TOOLKIT_TF_LAZY_OPTIMIZER=1`` keeps Keras as it is.
 """
 
 from __future__ import annotations
@@ -72,8 +74,9 @@ def _build_optimizer(model) -> None:
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or getattr(optimizer, "built", True) or not hasattr(optimizer, "build"):
         return
-    if type(model).train_step is not TensorFlowTrainer.train_step and not isinstance(model, SteppedModel):
-        return  # a training step of your own may apply the optimizer to other variables
+    ours = isinstance(model, SteppedModel) and type(model).__module__.startswith("toolkit.")
+    if type(model).train_step is not TensorFlowTrainer.train_step and not ours:
+        return  # a training step of your own may apply the optimizer to other variables, or to some
     from keras import layers
 
     if any(not layer.built and type(layer).build is not layers.Layer.build for layer in model._flatten_layers()):
@@ -82,5 +85,7 @@ def _build_optimizer(model) -> None:
     variables = model.trainable_variables
     if not variables:
         return
-    with model.distribute_strategy.scope():
-        optimizer.build(variables)
+    from keras.src.backend import name_scope
+
+    with model.distribute_strategy.scope(), name_scope(optimizer.name, caller=optimizer):
+        optimizer.build(variables)  # inside the optimizer's name scope, as its apply builds it
