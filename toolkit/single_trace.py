@@ -76,7 +76,7 @@ def _build_optimizer(model) -> None:
         return
     ours = isinstance(model, SteppedModel) and type(model).__module__.startswith("toolkit.")
     if type(model).train_step is not TensorFlowTrainer.train_step and not ours:
-        return  # a training step of your own may apply the optimizer to other variables, or to some
+        return  # a step of your own may apply the optimizer to other variables, or to some of them only
     from keras import layers
 
     if any(not layer.built and type(layer).build is not layers.Layer.build for layer in model._flatten_layers()):
