@@ -36,6 +36,12 @@ from toolkit.errors import DataError, ToolkitError, UsageError  # noqa: E402
 __all__ = ["DataError", "ToolkitError", "UsageError", "__version__"]
 
 
+def _switched_on(name: str) -> bool:
+    """Whether the environment variable ``name`` says yes (``1``, ``true``, ``yes`` or ``on``):
+    the switches that keep Keras' own behaviour where the toolkit changes it."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _register_with_keras() -> None:
     import toolkit.builders  # noqa: F401 - importing the builders registers every custom class
     from toolkit.input_pipelines import steady_array_pipelines

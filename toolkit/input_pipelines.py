@@ -22,7 +22,6 @@ keeps Keras' pipeline as it is. Datasets you build yourself are untouched.
 from __future__ import annotations
 
 import functools
-import os
 
 #: The environment switch that keeps Keras' own (autotuned) array pipeline.
 KEEP_AUTOTUNE = "TOOLKIT_TF_DATA_AUTOTUNE"
@@ -39,8 +38,9 @@ def steady_array_pipelines() -> bool:
     """
     import keras
 
-    if keras.backend.backend() != "tensorflow" or os.environ.get(KEEP_AUTOTUNE, "").strip().lower() in (
-            "1", "true", "yes", "on"):
+    from toolkit import _switched_on
+
+    if keras.backend.backend() != "tensorflow" or _switched_on(KEEP_AUTOTUNE):
         return False
     try:
         from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter

@@ -27,7 +27,6 @@ whole process (your own models too); ``TOOLKIT_TF_LAZY_OPTIMIZER=1`` keeps Keras
 from __future__ import annotations
 
 import functools
-import os
 
 #: The environment switch that keeps Keras' own lazy optimizer build on TensorFlow.
 KEEP_LAZY = "TOOLKIT_TF_LAZY_OPTIMIZER"
@@ -44,8 +43,9 @@ def build_optimizer_before_tracing() -> bool:
     """
     import keras
 
-    if keras.backend.backend() != "tensorflow" or os.environ.get(KEEP_LAZY, "").strip().lower() in (
-            "1", "true", "yes", "on"):
+    from toolkit import _switched_on
+
+    if keras.backend.backend() != "tensorflow" or _switched_on(KEEP_LAZY):
         return False
     try:
         from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
